@@ -1,0 +1,26 @@
+"""news-monitor: watch news feeds for a story and alert on every real change.
+
+The public surface for plugin authors is this module, ``monitor.text`` and
+``monitor.testing``; nothing else is stable.
+"""
+
+from .api import Extractor, Notifier
+from .errors import ConfigError, DeliveryError, PluginError
+from .hookspecs import hookimpl
+from .model import Alert, Article, Change, Claim, FactSpec
+
+__all__ = [
+    "Alert",
+    "Article",
+    "Change",
+    "Claim",
+    "ConfigError",
+    "DeliveryError",
+    "Extractor",
+    "FactSpec",
+    "Notifier",
+    "PluginError",
+    "hookimpl",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,53 @@
+"""Base classes for what plugins register: extractors and notifiers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from .model import Alert, Article, Claim, FactSpec
+
+__all__ = ["Extractor", "Notifier"]
+
+
+class Extractor:
+    """Reads one article and returns claims about the facts it declares.
+
+    Subclasses set ``name`` (used in ``Claim.extractor`` and in logs) and
+    ``facts`` (the vocabulary its claims may use), and implement
+    ``extract_claims``. The core validates every claim at the boundary: a
+    key outside ``facts``, a value of the wrong type or evidence that is not
+    in the article drops that claim and is reported with the plugin's name.
+    """
+
+    name: str = ""
+    facts: Sequence[FactSpec] = ()
+
+    def extract_claims(self, article: Article) -> list[Claim]:
+        raise NotImplementedError
+
+
+class Notifier:
+    """Sends alerts through one channel type ("email", "webhook", ...).
+
+    ``type`` is the value of ``type =`` in a ``[[channels]]`` table;
+    ``options`` maps each accepted config key to its help text, so unknown
+    keys are refused at start. One instance is made per configured channel
+    with ``from_config``, which raises ``ConfigError`` for bad values.
+    ``notify`` returns when the channel accepted the alert and raises
+    ``DeliveryError`` otherwise.
+    """
+
+    type: ClassVar[str] = ""
+    options: ClassVar[Mapping[str, str]] = {}
+
+    def __init__(self, name: str, config: Mapping[str, Any]):
+        self.name = name
+        self.config = dict(config)
+
+    @classmethod
+    def from_config(cls, name: str, config: Mapping[str, Any]) -> Notifier:
+        return cls(name, config)
+
+    def notify(self, alert: Alert) -> None:
+        raise NotImplementedError

@@ -1,0 +1,347 @@
+"""Load and validate ``monitor.toml``.
+
+Every problem is one ``ConfigError`` line that names the file, the key (with
+its line where it can be found) and what is wrong. Secrets never live in the
+file: keys ending in ``_env`` name environment variables read at use time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
+
+__all__ = [
+    "ChannelConfig",
+    "Config",
+    "FeedConfig",
+    "ServiceConfig",
+    "load_config",
+    "parse_interval",
+    "resolve_config_path",
+]
+
+DEFAULT_CONFIG = Path("config/monitor.toml")
+_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SECRET_WORDS = ("password", "secret", "token", "api_key")
+
+
+def parse_interval(value: Any) -> float:
+    """``"30s"``, ``"15m"``, ``"1h"``, ``"1d"`` or a number of seconds, as seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration like '15m', '1h' or seconds")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _INTERVAL.match(value)):
+        seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    else:
+        raise ValueError(f"{value!r} is not a duration like '30s', '15m', '1h' or a number of seconds")
+    if not seconds > 0:
+        raise ValueError(f"{value!r} must be more than zero")
+    return seconds
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    name: str
+    url: str
+    interval: float = 900.0
+    enabled: bool = True
+    outlet: str | None = None
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    name: str
+    type: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    user_agent: str = "news-monitor/0.1 (+https://github.com/news-monitor/news-monitor)"
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    deadline: float = 60.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    max_entries: int = 500
+    max_field_chars: int = 20_000
+    concurrency: int = 8
+    per_host: int = 2
+    backoff_base: float = 60.0
+    backoff_max: float = 6 * 3600.0
+    jitter: float = 0.1
+    lease: float = 300.0
+    tick: float = 5.0
+    allow_private_networks: bool = False
+    plugin_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    root: Path
+    database_url: str
+    feeds: tuple[FeedConfig, ...]
+    service: ServiceConfig = ServiceConfig()
+    plugin_dirs: tuple[Path, ...] = ()
+    disabled_plugins: tuple[str, ...] = ()
+    plugin_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    channels: tuple[ChannelConfig, ...] = ()
+    baseline_article: Path | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        return str(self.path) if self.path else "<embedded default config>"
+
+
+def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path | None:
+    """The config file to use: ``--config``, then ``MONITOR_CONFIG``, then
+    ``config/monitor.toml`` in the working folder; None means the embedded default."""
+    chosen = explicit or os.environ.get("MONITOR_CONFIG")
+    if chosen:
+        return Path(chosen)
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
+
+
+def embedded_default_text() -> str:
+    return resources.files("monitor").joinpath("defaults/monitor.toml").read_text("utf-8")
+
+
+def load_config(path: Path | None, *, environ: Mapping[str, str] | None = None) -> Config:
+    environ = os.environ if environ is None else environ
+    if path is None:
+        source, text, root = "<embedded default config>", embedded_default_text(), Path.cwd()
+    else:
+        source = str(path)
+        try:
+            text = path.read_text("utf-8")
+        except FileNotFoundError:
+            raise ConfigError("file not found", path=source) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read: {exc}", path=source) from None
+        folder = path.resolve().parent
+        # config/monitor.toml lives in the project's config folder; relative
+        # paths in it are relative to the project, not to config/.
+        root = folder.parent if folder.name == "config" else folder
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=source) from None
+    return _Validator(source, text, root, environ).config(data, path)
+
+
+class _Validator:
+    def __init__(self, source: str, text: str, root: Path, environ: Mapping[str, str]):
+        self.source, self.root, self.environ = source, root, environ
+        self.lines = text.splitlines()
+
+    # Where a key stands in the file, so errors can point at a line. A small
+    # scan is enough: we only need the line of `key =` inside the n-th table.
+    def line_of(self, table: str | None, key: str | None, index: int = 0) -> int | None:
+        current, seen = None, -1
+        for number, line in enumerate(self.lines, 1):
+            stripped = line.strip()
+            header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?", stripped)
+            if header:
+                current = header.group(1)
+                if current == table:
+                    seen += 1
+                    if key is None and seen == index:
+                        return number
+                continue
+            if key and current == table and (table is None or seen == index):
+                if re.match(rf"^\"?{re.escape(key)}\"?\s*=", stripped):
+                    return number
+        return None
+
+    def error(self, message: str, table: str | None, key: str | None = None, index: int = 0) -> ConfigError:
+        line = self.line_of(table, key, index)
+        where = table if table else ""
+        if table and index:
+            where = f"{table}[{index}]"
+        if key:
+            where = f"{where}.{key}" if where else key
+        path = f"{self.source}:{line}" if line else self.source
+        return ConfigError(message, path=path, key=where or None)
+
+    def check_keys(self, table: Mapping[str, Any], allowed: set[str], name: str | None, index: int = 0) -> None:
+        for key in table:
+            if key not in allowed:
+                hint = ""
+                if any(word in key for word in _SECRET_WORDS) and not key.endswith("_env"):
+                    hint = f"; secrets come from the environment: use '{key}_env = \"VARIABLE\"'"
+                raise self.error(f"unknown key '{key}'{hint}", name, key, index)
+
+    def env_names(self, table: Mapping[str, Any], name: str, index: int = 0) -> None:
+        for key, value in table.items():
+            if key.endswith("_env") and not (isinstance(value, str) and _ENV_NAME.match(value)):
+                raise self.error("must name an environment variable, e.g. MONITOR_SMTP_PASSWORD", name, key, index)
+
+    def url(self, value: Any, table: str, key: str, index: int = 0) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.error("must be a URL string", table, key, index)
+        try:
+            parts = urlsplit(value.strip())
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError as exc:
+            raise self.error(f"bad URL {value!r}: {exc}", table, key, index) from None
+        if parts.scheme.lower() not in ("http", "https"):
+            raise self.error(
+                f"scheme not allowed in {value!r}: only http and https", table, key, index
+            )
+        if not parts.hostname:
+            raise self.error(f"bad URL {value!r}: no host", table, key, index)
+        return value.strip()
+
+    def config(self, data: dict[str, Any], path: Path | None) -> Config:
+        self.check_keys(data, {"database", "service", "plugins", "feeds", "channels", "baseline", "policy"}, None)
+        database = self.table(data, "database")
+        self.check_keys(database, {"url"}, "database")
+        url = self.environ.get("MONITOR_DATABASE_URL") or database.get("url") or "sqlite:///state/monitor.db"
+        if not isinstance(url, str):
+            raise self.error("must be a string", "database", "url")
+        service = self.service(self.table(data, "service"))
+        plugins = self.table(data, "plugins")
+        options = {k: v for k, v in plugins.items() if isinstance(v, dict)}
+        self.check_keys({k: v for k, v in plugins.items() if k not in options}, {"dirs", "disabled"}, "plugins")
+        dirs = self.string_list(plugins.get("dirs", []), "plugins", "dirs")
+        disabled = self.string_list(plugins.get("disabled", []), "plugins", "disabled")
+        for name, table in options.items():
+            self.env_names(table, f"plugins.{name}")
+        baseline = self.table(data, "baseline")
+        self.check_keys(baseline, {"article"}, "baseline")
+        article = baseline.get("article")
+        if article is not None and not isinstance(article, str):
+            raise self.error("must be a path string", "baseline", "article")
+        return Config(
+            path=path,
+            root=self.root,
+            database_url=self.database_url(url),
+            feeds=self.feeds(data.get("feeds", [])),
+            service=service,
+            plugin_dirs=tuple(self.root / d for d in dirs),
+            disabled_plugins=tuple(disabled),
+            plugin_options=options,
+            channels=self.channels(data.get("channels", [])),
+            baseline_article=self.root / article if article else None,
+            raw=data,
+        )
+
+    def table(self, data: Mapping[str, Any], name: str) -> dict[str, Any]:
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            raise self.error("must be a table", None, name)
+        return value
+
+    def string_list(self, value: Any, table: str, key: str) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.error("must be a list of strings", table, key)
+        return value
+
+    def database_url(self, url: str) -> str:
+        # sqlite:///relative/path is relative to the project folder.
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str(self.root / url[len(prefix) :])
+        if not re.match(r"^[a-z0-9+]+://", url):
+            raise self.error(f"{url!r} is not a database URL", "database", "url")
+        return url
+
+    def service(self, table: dict[str, Any]) -> ServiceConfig:
+        defaults = ServiceConfig()
+        allowed = set(ServiceConfig.__dataclass_fields__)
+        self.check_keys(table, allowed, "service")
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            default = getattr(defaults, key)
+            if isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise self.error("must be true or false", "service", key)
+            elif isinstance(default, int | float):
+                try:
+                    value = parse_interval(value) if isinstance(default, float) else value
+                except ValueError as exc:
+                    raise self.error(str(exc), "service", key) from None
+                if isinstance(default, int) and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                    raise self.error("must be a whole number of at least 1", "service", key)
+            elif not isinstance(value, str) or not value.strip():
+                raise self.error("must be a non-empty string", "service", key)
+            values[key] = value
+        if values.get("user_agent", "x").strip() == "":
+            raise self.error("must not be empty", "service", "user_agent")
+        return ServiceConfig(**values)
+
+    def feeds(self, items: Any) -> tuple[FeedConfig, ...]:
+        if not isinstance(items, list):
+            raise self.error("must be an array of tables: [[feeds]]", None, "feeds")
+        feeds: list[FeedConfig] = []
+        names: set[str] = set()
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise self.error("must be a table", "feeds", None, index)
+            self.check_keys(item, {"name", "url", "interval", "enabled", "outlet"}, "feeds", index)
+            name = item.get("name")
+            if not isinstance(name, str) or not re.match(r"^[\w.-]{1,100}$", name):
+                raise self.error("missing or bad name: letters, digits, '-', '_', '.' only", "feeds", "name", index)
+            if name in names:
+                raise self.error(f"feed name {name!r} is used twice", "feeds", "name", index)
+            names.add(name)
+            if "url" not in item:
+                raise self.error("missing key 'url'", "feeds", None, index)
+            url = self.url(item["url"], "feeds", "url", index)
+            try:
+                interval = parse_interval(item.get("interval", "15m"))
+            except ValueError as exc:
+                raise self.error(str(exc), "feeds", "interval", index) from None
+            enabled = item.get("enabled", True)
+            if not isinstance(enabled, bool):
+                raise self.error("must be true or false", "feeds", "enabled", index)
+            outlet = item.get("outlet")
+            if outlet is not None and not isinstance(outlet, str):
+                raise self.error("must be a string", "feeds", "outlet", index)
+            feeds.append(FeedConfig(name=name, url=url, interval=interval, enabled=enabled, outlet=outlet))
+        return tuple(feeds)
+
+    def channels(self, items: Any) -> tuple[ChannelConfig, ...]:
+        """Channel tables are checked here for their shape; each notifier type
+        then checks its own options once the plugins are loaded."""
+        if not isinstance(items, list):
+            raise self.error("must be an array of tables: [[channels]]", None, "channels")
+        channels: list[ChannelConfig] = []
+        names: set[str] = set()
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise self.error("must be a table", "channels", None, index)
+            name, kind = item.get("name"), item.get("type")
+            if not isinstance(name, str) or not re.match(r"^[\w.-]{1,100}$", name):
+                raise self.error("missing or bad name", "channels", "name", index)
+            if name in names:
+                raise self.error(f"channel name {name!r} is used twice", "channels", "name", index)
+            names.add(name)
+            if not isinstance(kind, str):
+                raise self.error("missing key 'type'", "channels", "type", index)
+            self.env_names(item, "channels", index)
+            for key in item:
+                if any(w in key for w in _SECRET_WORDS) and not key.endswith("_env"):
+                    raise self.error(
+                        f"secrets come from the environment: use '{key}_env = \"VARIABLE\"'", "channels", key, index
+                    )
+            options = {k: v for k, v in item.items() if k not in ("name", "type")}
+            channels.append(
+                ChannelConfig(name=name, type=kind, options=options, line=self.line_of("channels", None, index))
+            )
+        return tuple(channels)

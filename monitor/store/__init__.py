@@ -1,0 +1,1 @@
+"""Storage: the schema, migrations and every query the service makes."""

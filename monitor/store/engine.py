@@ -1,0 +1,122 @@
+"""Engines for SQLite and PostgreSQL, and the schema migrations run at start."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from ..errors import MonitorError
+
+__all__ = ["SchemaError", "make_engine", "migrate"]
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Any constant will do; it names the advisory lock that serialises migrations
+# when several instances start at once on one PostgreSQL.
+MIGRATION_LOCK_ID = 0x6D6F6E69746F72
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class SchemaError(MonitorError):
+    """The database's schema is not the one this version of the code writes."""
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        )
+        _sqlite_pragmas(engine)
+        return engine
+    if parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    # pysqlite's own transaction handling begins lazily and DEFERRED, so a
+    # read that later writes can fail with "database is locked" at once,
+    # whatever the busy timeout. We take the write lock up front (BEGIN
+    # IMMEDIATE): writers then queue on busy_timeout instead of failing.
+    @event.listens_for(engine, "connect")
+    def connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def begin(connection):  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _alembic_config(engine: Engine) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to this version's head; refuse a schema newer than the code.
+
+    On PostgreSQL an advisory lock makes concurrent starts safe: one instance
+    migrates, the others wait and then find nothing to do.
+    """
+    config = _alembic_config(engine)
+    script = ScriptDirectory.from_config(config)
+    is_postgres = engine.dialect.name == "postgresql"
+    with engine.connect() as connection:
+        if is_postgres:
+            connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+            connection.commit()
+        try:
+            current = MigrationContext.configure(connection).get_current_revision()
+            if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+                raise SchemaError(
+                    f"the database schema is at revision {current}, newer than this version of monitor "
+                    f"knows (head {script.get_current_head()}); upgrade monitor before running it"
+                )
+            if current != script.get_current_head():
+                log.info("migrating database schema from %s to %s", current, script.get_current_head())
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                connection.commit()
+        finally:
+            if is_postgres:
+                connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
+                connection.commit()
+
+
+def schema_is_current(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head_revision()
+
+
+def redact_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def env_database_url() -> str | None:
+    return os.environ.get("MONITOR_DATABASE_URL")

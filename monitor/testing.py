@@ -1,0 +1,191 @@
+"""Test kit for plugin authors and for the service's own tests.
+
+Enable it in a test suite with ``pytest_plugins = ["monitor.testing"]`` (it
+is also registered as a ``pytest11`` entry point, so installed it loads by
+itself). It gives real local peers, never mocks: an HTTP server on
+127.0.0.1 whose answers a test scripts, and helpers to build articles and
+run extractors with the same boundary checks production uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from .model import Article
+
+__all__ = ["LocalServer", "Request", "Response", "feed_server", "make_article"]
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    # Streamed in pieces with a pause between them, to act as a slow server.
+    chunks: list[bytes] | None = None
+    pause: float = 0.0
+
+
+Handler = Callable[[Request], Response]
+
+
+class LocalServer:
+    """A threaded HTTP server on 127.0.0.1 with scripted routes.
+
+    ``route(path, handler)`` or ``serve(path, body, ...)`` set what a path
+    answers; every request is recorded in ``requests`` and counted per path
+    in ``hits``. Unknown paths answer 404.
+    """
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Handler] = {}
+        self.requests: list[Request] = []
+        self.hits: Counter[str] = Counter()
+        self.by_path: dict[str, list[Request]] = defaultdict(list)
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        server = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                path = self.path
+                request = Request(self.command, path, {k: v for k, v in self.headers.items()}, body)
+                with server._lock:
+                    server.requests.append(request)
+                    server.hits[path.split("?")[0]] += 1
+                    server.by_path[path.split("?")[0]].append(request)
+                handler = server.routes.get(path) or server.routes.get(path.split("?")[0])
+                response = handler(request) if handler else Response(404, b"not found")
+                self.send_response(response.status)
+                for name, value in response.headers.items():
+                    self.send_header(name, value)
+                if response.chunks is not None:
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    try:
+                        for piece in response.chunks:
+                            if server._stopping.wait(response.pause):
+                                return
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                            self.wfile.flush()
+                        self.wfile.write(b"0\r\n\r\n")
+                    except (BrokenPipeError, ConnectionResetError):
+                        return
+                    return
+                if "Content-Length" not in response.headers and response.status not in (204, 304):
+                    self.send_header("Content-Length", str(len(response.body)))
+                self.end_headers()
+                if self.command != "HEAD" and response.status not in (204, 304):
+                    try:
+                        self.wfile.write(response.body)
+                    except (BrokenPipeError, ConnectionResetError):
+                        return
+
+            do_GET = do_POST = do_HEAD = do_PUT = _handle
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def start(self) -> LocalServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def route(self, path: str, handler: Handler) -> str:
+        self.routes[path] = handler
+        return self.url(path)
+
+    def serve(
+        self,
+        path: str,
+        body: bytes,
+        *,
+        content_type: str = "application/rss+xml",
+        validators: bool = True,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> str:
+        """Serve fixed bytes; with ``validators`` it honours ETag and Last-Modified like a real server."""
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        modified = "Tue, 04 Nov 2025 10:00:00 GMT"
+
+        def handler(request: Request) -> Response:
+            extra = dict(headers or {})
+            extra.setdefault("Content-Type", content_type)
+            if validators:
+                extra["ETag"], extra["Last-Modified"] = etag, modified
+                if request.headers.get("If-None-Match") == etag or (
+                    "If-None-Match" not in request.headers and request.headers.get("If-Modified-Since") == modified
+                ):
+                    return Response(304, b"", {"ETag": etag})
+            return Response(status, body, extra)
+
+        return self.route(path, handler)
+
+
+@pytest.fixture
+def feed_server() -> Iterator[LocalServer]:
+    """A local HTTP server (127.0.0.1, a free port) for feeds and webhooks."""
+    server = LocalServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def make_article(
+    text: str,
+    title: str = "",
+    *,
+    url: str | None = "https://news.example.org/story",
+    outlet: str | None = "Example News",
+    published: datetime | None = None,
+    feed: str | None = "example",
+) -> Article:
+    """An ``Article`` for extractor tests; its id is derived from title and text."""
+    digest = hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()[:32]
+    now = datetime.now(UTC)
+    return Article(
+        id=digest,
+        title=title,
+        text=text,
+        url=url,
+        guid=None,
+        published=published or now,
+        fetched=now,
+        feed=feed,
+        outlet=outlet,
+    )
