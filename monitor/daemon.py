@@ -1,0 +1,133 @@
+"""The long-running service: a claim loop on APScheduler, a bounded pool of polls.
+
+Which feed is due is decided in the database (``next_poll_at`` plus a
+lease), not in this process's memory, so several instances can share one
+PostgreSQL. APScheduler runs the claim loop here; its job stores are never
+shared between processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
+from types import FrameType
+from urllib.parse import urlsplit
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from .pipeline import PollOutcome, poll_feed
+from .runtime import Runtime
+from .store.feeds import FeedState, claim_due_feeds, sync_feeds
+
+__all__ = ["Poller", "run_daemon"]
+
+log = logging.getLogger(__name__)
+
+
+class Poller:
+    """Polls leased feeds on a bounded pool, at most ``per_host`` at once per host."""
+
+    def __init__(self, rt: Runtime, on_outcome: Callable[[PollOutcome], None] | None = None):
+        self.rt = rt
+        service = rt.config.service
+        self.pool = ThreadPoolExecutor(max_workers=service.concurrency, thread_name_prefix="poll")
+        self._host_slots: dict[str, threading.BoundedSemaphore] = defaultdict(
+            lambda: threading.BoundedSemaphore(service.per_host)
+        )
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self.on_outcome = on_outcome or (lambda outcome: log.info("poll %s", outcome.log_line()))
+        self.stopping = threading.Event()
+
+    def claim(self, limit: int, *, names: Sequence[str] | None = None, force: bool = False) -> list[FeedState]:
+        with self.rt.store.transaction() as session:
+            return claim_due_feeds(
+                session, self.rt.instance, limit=limit, lease=self.rt.config.service.lease, names=names, force=force
+            )
+
+    def poll(self, feed: FeedState) -> PollOutcome:
+        host = urlsplit(feed.url).hostname or ""
+        with self._host_slots[host]:
+            try:
+                outcome = poll_feed(self.rt, feed)
+            except Exception as exc:  # a bug must cost one poll, not the worker
+                log.exception("poll of %s failed unexpectedly", feed.name)
+                outcome = PollOutcome(feed.name, None, error=f"internal error: {type(exc).__name__}: {exc}")
+        self.on_outcome(outcome)
+        return outcome
+
+    def tick(self) -> None:
+        """Fill the free workers with due feeds; each worker keeps claiming until nothing is due."""
+        with self._lock:
+            free = self.rt.config.service.concurrency - self._in_flight
+            self._in_flight += max(free, 0)
+        for _ in range(max(free, 0)):
+            self.pool.submit(self._drain)
+
+    def _drain(self) -> None:
+        try:
+            while not self.stopping.is_set():
+                feeds = self.claim(1)
+                if not feeds:
+                    return
+                self.poll(feeds[0])
+        except Exception:
+            log.exception("claim loop failed; retrying at the next tick")
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def poll_once(self, names: Sequence[str] | None = None) -> list[PollOutcome]:
+        """Lease every enabled feed (or those named) now and poll them all once."""
+        feeds = self.claim(100_000, names=names, force=True)
+        futures: list[Future[PollOutcome]] = [self.pool.submit(self.poll, feed) for feed in feeds]
+        return [future.result() for future in futures]
+
+    def shutdown(self) -> None:
+        self.stopping.set()
+        self.pool.shutdown(wait=True)
+
+
+def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_signals: bool = True) -> None:
+    """Run until SIGTERM/SIGINT (or ``stop``); in-flight polls finish before it returns."""
+    stop = stop or threading.Event()
+    with rt.store.transaction() as session:
+        sync_feeds(session, rt.config.feeds)
+    rt.plugins  # noqa: B018 - load plugins before the first tick, and log their failures once
+    poller = Poller(rt)
+    scheduler = BackgroundScheduler(timezone=UTC)
+    service = rt.config.service
+    scheduler.add_job(
+        poller.tick,
+        "interval",
+        seconds=service.tick,
+        jitter=service.tick * service.jitter,
+        id="claim-feeds",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=datetime.now(UTC),
+    )
+    if install_signals:
+
+        def handle(signum: int, _frame: FrameType | None) -> None:
+            log.info("received %s; finishing polls in flight", signal.Signals(signum).name)
+            stop.set()
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+    log.info(
+        "monitor running as %s: %d feeds, store %s", rt.instance, len(rt.config.feeds), rt.store.display_url
+    )
+    scheduler.start()
+    try:
+        stop.wait()
+    finally:
+        scheduler.shutdown(wait=True)
+        poller.shutdown()
+        log.info("monitor stopped")

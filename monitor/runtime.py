@@ -1,0 +1,53 @@
+"""Everything a command needs, built once from the config: store, plugins, HTTP session."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import requests
+
+from .config import Config
+from .plugins import PluginHost
+from .store.db import Store
+
+__all__ = ["Runtime"]
+
+log = logging.getLogger(__name__)
+
+
+def default_instance_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class Runtime:
+    config: Config
+    instance: str = field(default_factory=default_instance_name)
+    host: PluginHost | None = None
+
+    @cached_property
+    def store(self) -> Store:
+        store = Store(self.config.database_url, pool_size=max(5, self.config.service.concurrency + 2))
+        store.migrate()
+        return store
+
+    @cached_property
+    def plugins(self) -> PluginHost:
+        host = self.host or PluginHost(self.config.plugin_dirs, disabled=self.config.disabled_plugins)
+        return host.load()
+
+    @cached_property
+    def http(self) -> requests.Session:
+        from .fetch import make_session
+
+        return make_session(self.config.service)
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.dispose()
+        if "http" in self.__dict__:
+            self.http.close()

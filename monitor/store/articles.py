@@ -1,0 +1,88 @@
+"""Articles, their identity keys (dedup) and their claims."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..diff import value_fingerprint
+from ..model import Article, Claim
+from . import schema
+
+__all__ = ["add_article", "add_claims", "get_article", "seen_keys"]
+
+# Keeps each IN (...) well under every database's parameter limit.
+_BATCH = 500
+
+
+def seen_keys(session: Session, keys: Iterable[str]) -> set[str]:
+    """Which of ``keys`` are known: indexed look-ups only, never a scan of history."""
+    wanted = list(dict.fromkeys(keys))
+    seen: set[str] = set()
+    for start in range(0, len(wanted), _BATCH):
+        chunk = wanted[start : start + _BATCH]
+        seen.update(session.scalars(select(schema.ArticleKey.key).where(schema.ArticleKey.key.in_(chunk))))
+    return seen
+
+
+def add_article(
+    session: Session, article: Article, keys: Sequence[str], *, feed_id: int | None, status: str = "done"
+) -> None:
+    session.add(
+        schema.Article(
+            id=article.id,
+            feed_id=feed_id,
+            guid=article.guid,
+            url=article.url,
+            title=article.title,
+            text=article.text,
+            outlet=article.outlet,
+            published=article.published or article.fetched,
+            fetched=article.fetched,
+            status=status,
+        )
+    )
+    session.flush()
+    present = seen_keys(session, keys)
+    session.add_all(schema.ArticleKey(key=key, article_id=article.id) for key in dict.fromkeys(keys) if key not in present)
+
+
+def add_claims(session: Session, claims: Iterable[Claim]) -> None:
+    session.add_all(
+        schema.Claim(
+            article_id=claim.article,
+            key=claim.key,
+            value=claim.value,
+            value_hash=value_hash(claim.value),
+            evidence=claim.evidence,
+            extractor=claim.extractor,
+            confidence=float(claim.confidence),
+        )
+        for claim in claims
+    )
+
+
+def value_hash(value: object) -> str:
+    return hashlib.sha256(value_fingerprint(value).encode()).hexdigest()
+
+
+def get_article(session: Session, article_id: str) -> Article | None:
+    row = session.get(schema.Article, article_id)
+    return to_article(row) if row else None
+
+
+def to_article(row: schema.Article) -> Article:
+    return Article(
+        id=row.id,
+        title=row.title,
+        text=row.text,
+        url=row.url,
+        guid=row.guid,
+        published=row.published,
+        fetched=row.fetched,
+        feed=None,
+        outlet=row.outlet,
+    )

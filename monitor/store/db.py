@@ -1,0 +1,52 @@
+"""The store: one engine, transactions, and start-up checks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from .engine import make_engine, migrate, redact_url
+
+__all__ = ["Store"]
+
+log = logging.getLogger(__name__)
+
+# Serialises "read what is known, diff, write changes" across instances on
+# PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers.
+FACTS_LOCK_ID = 0x6661637473
+
+
+class Store:
+    def __init__(self, url: str, *, engine: Engine | None = None, pool_size: int = 10):
+        self.url = url
+        self.engine = engine or make_engine(url, pool_size=pool_size)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def display_url(self) -> str:
+        return redact_url(self.url)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def migrate(self) -> Store:
+        migrate(self.engine)
+        return self
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def lock_facts(self, session: Session) -> None:
+        if self.is_postgres:
+            session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": FACTS_LOCK_ID})
+
+    def dispose(self) -> None:
+        self.engine.dispose()
