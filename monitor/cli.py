@@ -167,5 +167,202 @@ def plugins(rt: Runtime, show_all: bool, as_json: bool, hook: str | None) -> Non
             click.echo(f"  error: {p.error}")
 
 
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+
+
+@cli.group()
+def baseline() -> None:
+    """Build or show the baseline: the facts of the baseline article."""
+
+
+@baseline.command("build")
+@click.argument("article", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--replace", is_flag=True, help="Replace a stored baseline.")
+@with_runtime
+def baseline_build(rt: Runtime, article: Path | None, replace: bool) -> None:
+    """Extract the baseline from ARTICLE (default: the config's) and store it once."""
+    from .baseline import build_baseline
+
+    result = build_baseline(rt, article, replace=replace)
+    if not result.created:
+        click.echo(f"baseline already stored ({len(result.facts)} facts from {result.source}); "
+                   "nothing changed - use --replace to rebuild it")
+        return
+    click.echo(f"baseline stored: {len(result.facts)} facts from {result.source}")
+
+
+@baseline.command("show")
+@click.option("--json", "as_json", is_flag=True)
+@with_runtime
+def baseline_show(rt: Runtime, as_json: bool) -> None:
+    """Print the stored baseline."""
+    from .store.facts import baseline_facts
+
+    with rt.store.transaction() as session:
+        facts = baseline_facts(session)
+    if not facts:
+        raise MonitorError("no baseline stored: run 'monitor baseline build'")
+    if as_json:
+        click.echo(json.dumps([{"key": f.key, "kind": f.kind, "value": f.value, "evidence": f.evidence,
+                                "extractor": f.extractor, "confidence": f.confidence} for f in facts],
+                              indent=1, ensure_ascii=False))
+        return
+    for f in facts:
+        click.echo(f"{f.key:<40} {_show(f.value):<36} {f.evidence[:80]}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per change (the documented format).")
+@with_runtime
+def diff(rt: Runtime, files: tuple[Path, ...], as_json: bool) -> None:
+    """Compare article FILES with what is known, in order, storing nothing."""
+    from .compare import compare_files
+
+    for change in compare_files(rt, files):
+        if as_json:
+            click.echo(json.dumps(change.as_json(), ensure_ascii=False))
+        else:
+            arrow = f"{_show(change.old)} -> {_show(change.new)}" if change.change == "changed" else _show(change.new)
+            click.echo(f"{change.change:<8} {change.key}: {arrow}  [{change.extractor}] {change.evidence[:100]}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@with_runtime
+def facts(rt: Runtime, as_json: bool) -> None:
+    """Every key: baseline value, current value, when and where it last changed."""
+    from .store.facts import facts_overview
+
+    with rt.store.transaction() as session:
+        rows = facts_overview(session)
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row.__dict__, default=str, ensure_ascii=False))
+            continue
+        when = row.changed_at.strftime("%Y-%m-%d %H:%M") if row.changed_at else "baseline"
+        click.echo(f"{row.key:<40} {_show(row.baseline):<28} now {_show(row.current):<28} {when}  {row.source or ''}")
+
+
+@cli.command()
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_runtime
+def changes(rt: Runtime, limit: int, as_json: bool) -> None:
+    """The timeline of changes, newest first."""
+    from .store.facts import list_changes
+
+    with rt.store.transaction() as session:
+        rows = list_changes(session, limit=limit)
+    for c in rows:
+        if as_json:
+            click.echo(json.dumps(c.as_json() | {"id": c.id, "detected": str(c.detected)}, ensure_ascii=False))
+            continue
+        when = c.detected.strftime("%Y-%m-%d %H:%M") if c.detected else ""
+        old = f"{_show(c.old)} -> " if c.change == "changed" else ""
+        click.echo(f"{when} #{c.id} {c.change:<8} {c.key}: {old}{_show(c.new)}  {c.evidence[:90]}")
+
+
+@cli.command("eval")
+@click.argument("case_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--verbose", "-v", is_flag=True, help="Show each miss and each extra change.")
+@with_runtime
+def eval_command(rt: Runtime, case_dir: Path, as_json: bool, verbose: bool) -> None:
+    """Precision, recall and F1 of the extractors on labelled cases in CASE_DIR."""
+    from .articlefile import read_article_file
+    from .baseline import baseline_article_path
+    from .evaluate import evaluate
+
+    report = evaluate(case_dir, rt.plugins, read_article_file(baseline_article_path(rt)))
+    summary = report.as_json()
+    if as_json:
+        click.echo(json.dumps(summary, indent=1, ensure_ascii=False))
+        return
+    if verbose:
+        for failure in summary["failures"]:
+            for miss in failure["missed"]:
+                click.echo(f"{failure['case']}: missed {miss['key']} {miss['change']} {_show(miss['new'])}")
+            for extra in failure["extra"]:
+                click.echo(f"{failure['case']}: extra  {extra['key']} {extra['change']} {_show(extra['new'])}"
+                           f"  <- {extra['evidence'][:90]}")
+    click.echo(f"cases {summary['cases']}  precision {report.precision:.3f}  recall {report.recall:.3f}  "
+               f"F1 {report.f1:.3f}  false alerts {report.false_alerts}")
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--status", type=click.Choice(["pending", "sent", "dead"]), default=None)
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def alerts(ctx: click.Context, status: str | None, limit: int, as_json: bool) -> None:
+    """List alerts in the outbox (or deliver, retry, test: see the subcommands)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(alerts_list, status=status, limit=limit, as_json=as_json)
+
+
+@alerts.command("list")
+@click.option("--status", type=click.Choice(["pending", "sent", "dead"]), default=None)
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_runtime
+def alerts_list(rt: Runtime, status: str | None, limit: int, as_json: bool) -> None:
+    """List alerts, newest first."""
+    from .store.outbox import list_alerts
+
+    with rt.store.transaction() as session:
+        rows = list_alerts(session, status=status, limit=limit)
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row.__dict__, default=str))
+            continue
+        when = row.sent_at or row.next_attempt_at
+        line = f"{row.id} {row.channel:<12} {row.status:<8} attempts {row.attempts}  changes {row.change_ids}  {when:%Y-%m-%d %H:%M:%S}"
+        if row.last_error:
+            line += f"  last error: {row.last_error}"
+        click.echo(line)
+
+
+@alerts.command("deliver")
+@with_runtime
+def alerts_deliver(rt: Runtime) -> None:
+    """Send every due alert once now."""
+    from .alerts import Deliverer
+
+    report = Deliverer(rt).deliver_due()
+    for alert_id, error in report.retrying:
+        click.echo(f"retrying {alert_id}: {error}")
+    for alert_id, error in report.dead:
+        click.echo(f"dead {alert_id}: {error}")
+    click.echo(f"{len(report.sent)} sent, {len(report.retrying)} to retry, {len(report.dead)} dead")
+
+
+@alerts.command("retry")
+@click.argument("alert_id")
+@with_runtime
+def alerts_retry(rt: Runtime, alert_id: str) -> None:
+    """Re-queue a dead alert."""
+    from .store.outbox import requeue_alert
+
+    with rt.store.transaction() as session:
+        if not requeue_alert(session, alert_id):
+            raise MonitorError(f"no dead alert with id {alert_id!r}")
+    click.echo(f"{alert_id} re-queued")
+
+
+@alerts.command("test")
+@click.argument("channel")
+@with_runtime
+def alerts_test(rt: Runtime, channel: str) -> None:
+    """Send a test message through CHANNEL and say what happened."""
+    from .alerts import send_test
+
+    delivered, outcome = send_test(rt, channel)
+    click.echo(outcome)
+    if not delivered:
+        sys.exit(1)
+
+
 def main() -> None:
     cli(prog_name="monitor")

@@ -66,6 +66,25 @@ class ChannelConfig:
     type: str
     options: Mapping[str, Any] = field(default_factory=dict)
     line: int | None = None
+    digest: float | None = None  # collect for this many seconds, then send one message
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    """How changes to keys matching ``match`` (a glob, or a topic name) are alerted."""
+
+    match: str
+    quorum: int = 1  # distinct outlets that must agree before a change is accepted
+    disputed: bool = False  # alert reports that contradict the current value
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    retry_base: float = 10.0
+    retry_max: float = 3 * 3600.0
+    dead_after: float = 48 * 3600.0
+    lease: float = 120.0
+    tick: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -100,6 +119,8 @@ class Config:
     disabled_plugins: tuple[str, ...] = ()
     plugin_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     channels: tuple[ChannelConfig, ...] = ()
+    policy: tuple[PolicyRule, ...] = ()
+    alerts: AlertsConfig = AlertsConfig()
     baseline_article: Path | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
 
@@ -208,7 +229,7 @@ class _Validator:
         return value.strip()
 
     def config(self, data: dict[str, Any], path: Path | None) -> Config:
-        self.check_keys(data, {"database", "service", "plugins", "feeds", "channels", "baseline", "policy"}, None)
+        self.check_keys(data, {"database", "service", "plugins", "feeds", "channels", "baseline", "policy", "alerts"}, None)
         database = self.table(data, "database")
         self.check_keys(database, {"url"}, "database")
         url = self.environ.get("MONITOR_DATABASE_URL") or database.get("url") or "sqlite:///state/monitor.db"
@@ -237,6 +258,8 @@ class _Validator:
             disabled_plugins=tuple(disabled),
             plugin_options=options,
             channels=self.channels(data.get("channels", [])),
+            policy=self.policy(self.table(data, "policy")),
+            alerts=AlertsConfig(**self.durations(self.table(data, "alerts"), "alerts", AlertsConfig)),
             baseline_article=self.root / article if article else None,
             raw=data,
         )
@@ -340,8 +363,46 @@ class _Validator:
                     raise self.error(
                         f"secrets come from the environment: use '{key}_env = \"VARIABLE\"'", "channels", key, index
                     )
-            options = {k: v for k, v in item.items() if k not in ("name", "type")}
+            digest = None
+            if "digest" in item:
+                try:
+                    digest = parse_interval(item["digest"])
+                except ValueError as exc:
+                    raise self.error(str(exc), "channels", "digest", index) from None
+            options = {k: v for k, v in item.items() if k not in ("name", "type", "digest")}
             channels.append(
-                ChannelConfig(name=name, type=kind, options=options, line=self.line_of("channels", None, index))
+                ChannelConfig(
+                    name=name, type=kind, options=options, line=self.line_of("channels", None, index), digest=digest
+                )
             )
         return tuple(channels)
+
+    def durations(self, table: dict[str, Any], name: str, kind: type) -> dict[str, float]:
+        self.check_keys(table, set(kind.__dataclass_fields__), name)
+        out = {}
+        for key, value in table.items():
+            try:
+                out[key] = parse_interval(value)
+            except ValueError as exc:
+                raise self.error(str(exc), name, key) from None
+        return out
+
+    def policy(self, table: dict[str, Any]) -> tuple[PolicyRule, ...]:
+        self.check_keys(table, {"rules"}, "policy")
+        rules = table.get("rules", [])
+        if not isinstance(rules, list):
+            raise self.error("must be an array of tables: [[policy.rules]]", "policy", "rules")
+        out = []
+        for index, rule in enumerate(rules):
+            if not isinstance(rule, dict):
+                raise self.error("must be a table", "policy.rules", None, index)
+            self.check_keys(rule, {"match", "quorum", "disputed"}, "policy.rules", index)
+            match, quorum, disputed = rule.get("match"), rule.get("quorum", 1), rule.get("disputed", False)
+            if not isinstance(match, str) or not match:
+                raise self.error("missing or empty 'match' (a key glob or a topic)", "policy.rules", "match", index)
+            if isinstance(quorum, bool) or not isinstance(quorum, int) or quorum < 1:
+                raise self.error("must be a whole number of at least 1", "policy.rules", "quorum", index)
+            if not isinstance(disputed, bool):
+                raise self.error("must be true or false", "policy.rules", "disputed", index)
+            out.append(PolicyRule(match, quorum, disputed))
+        return tuple(out)

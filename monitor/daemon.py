@@ -93,6 +93,13 @@ class Poller:
         self.pool.shutdown(wait=True)
 
 
+def _deliver(deliverer: object) -> None:
+    try:
+        deliverer.deliver_due()  # type: ignore[attr-defined]
+    except Exception:
+        log.exception("alert delivery pass failed; retrying at the next tick")
+
+
 def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_signals: bool = True) -> None:
     """Run until SIGTERM/SIGINT (or ``stop``); in-flight polls finish before it returns."""
     stop = stop or threading.Event()
@@ -113,6 +120,21 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
         misfire_grace_time=None,
         next_run_time=datetime.now(UTC),
     )
+    if rt.config.channels:
+        from .alerts import Deliverer
+
+        deliverer = Deliverer(rt)  # a bad channel fails here, at start, with one line
+        scheduler.add_job(
+            _deliver,
+            "interval",
+            args=[deliverer],
+            seconds=rt.config.alerts.tick,
+            id="deliver-alerts",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(UTC),
+        )
     if install_signals:
 
         def handle(signum: int, _frame: FrameType | None) -> None:

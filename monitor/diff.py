@@ -18,7 +18,7 @@ from typing import Any
 
 from .model import Change, Claim, FactSpec
 
-__all__ = ["DiffResult", "KnownEvent", "Known", "diff_claims", "pick_claims", "value_fingerprint"]
+__all__ = ["DiffResult", "Known", "KnownEvent", "diff_claims", "pick_claims", "value_fingerprint"]
 
 # Two reports of an equal event this close in time are the same event.
 EVENT_WINDOW = timedelta(days=3)

@@ -128,7 +128,7 @@ def is_private_address(host_or_ip: str | IPAddress) -> str | None:
     An unresolvable name gives None: a request to it cannot connect anywhere.
     """
     try:
-        addresses = list(_addresses(host_or_ip))
+        addresses = _addresses(host_or_ip)
     except (OSError, UnicodeError, ValueError):
         return None
     for address in addresses:
@@ -137,24 +137,18 @@ def is_private_address(host_or_ip: str | IPAddress) -> str | None:
     return None
 
 
-def _addresses(host: str | IPAddress) -> Iterator[IPAddress]:
+def _addresses(host: str | IPAddress) -> list[IPAddress]:
     if not isinstance(host, str):
-        yield host
-        return
+        return [host]
     host = host.strip().strip("[]").rstrip(".")
-    try:
-        yield ipaddress.ip_address(host)
-        return
-    except ValueError:
-        pass
-    if ":" not in host:
-        try:  # the numeric forms the C resolver accepts: 2130706433, 0x7f.1, 0177.0.0.1, 127.1
-            yield ipaddress.IPv4Address(socket.inet_aton(host))
-            return
-        except OSError:
-            pass
-    for *_, sockaddr in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP):
-        yield ipaddress.ip_address(sockaddr[0])
+    with contextlib.suppress(ValueError):
+        return [ipaddress.ip_address(host)]
+    if ":" not in host:  # the numeric forms the C resolver accepts: 2130706433, 0x7f.1, 0177.0.0.1, 127.1
+        with contextlib.suppress(OSError):
+            return [ipaddress.IPv4Address(socket.inet_aton(host))]
+    return [
+        ipaddress.ip_address(info[4][0]) for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    ]
 
 
 def _blocked_range(address: IPAddress) -> str | None:
@@ -264,8 +258,9 @@ def _read_body(resp: requests.Response, attempt: _Attempt) -> bytes:
         raise _error(f"too large: more than {cap} bytes")
     body = bytearray()
     try:
-        # Never ask for more than one byte past the cap: urllib3 decompresses only what is asked for.
-        while chunk := resp.raw.read(min(CHUNK, cap + 1 - len(body)), decode_content=True):
+        # read1 returns what has arrived (read() would wait for a full chunk, past the deadline), and
+        # urllib3 decompresses no more than asked for: never more than one byte past the cap.
+        while chunk := resp.raw.read1(min(CHUNK, cap + 1 - len(body)), decode_content=True):
             body += chunk
             if len(body) > cap:
                 raise _error(f"too large: more than {cap} bytes")
@@ -283,38 +278,31 @@ def _status_text(resp: requests.Response) -> str:
     return f"HTTP {resp.status_code} {phrase}".strip()
 
 
+_NETWORK_ERRORS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
+    # Before the timeouts: urllib3's NewConnectionError subclasses ConnectTimeoutError.
+    ((u3.NameResolutionError, socket.gaierror), "host not found"),
+    ((ConnectionRefusedError,), "connection refused"),
+    ((ConnectionResetError,), "connection reset by the server"),
+    ((requests.ConnectTimeout,), "timed out connecting"),
+    ((requests.ReadTimeout, u3.ReadTimeoutError, TimeoutError), "timed out waiting for the server"),
+    ((ssl.SSLError, u3.SSLError, requests.exceptions.SSLError), "TLS handshake failed"),
+    ((u3.DecodeError, requests.exceptions.ContentDecodingError), "bad compressed body"),
+    ((u3.ProtocolError, requests.exceptions.ChunkedEncodingError), "connection broken while reading"),
+    ((requests.exceptions.InvalidHeader,), "invalid request header (a bad ETag or Last-Modified?)"),
+    ((requests.exceptions.InvalidURL, u3.LocationParseError, ValueError), "invalid URL"),
+    ((u3.NewConnectionError, ConnectionError, requests.ConnectionError), "could not connect"),
+)
+
+
 def _describe(exc: BaseException) -> str:
     """A short message for a network failure; never the exception text, which can hold the URL."""
     chain = list(_causes(exc))
-
-    def has(*types: type[BaseException]) -> bool:
-        return any(isinstance(e, types) for e in chain)
-
-    if has(requests.ConnectTimeout, u3.ConnectTimeoutError):
-        return "timed out connecting"
-    if has(requests.ReadTimeout, u3.ReadTimeoutError, TimeoutError):
-        return "timed out waiting for the server"
-    if has(u3.NameResolutionError, socket.gaierror):
-        return "host not found"
-    if has(ConnectionRefusedError):
-        return "connection refused"
-    if has(ConnectionResetError):
-        return "connection reset by the server"
     for e in chain:
         if isinstance(e, ssl.SSLCertVerificationError):
             return f"TLS certificate rejected: {e.verify_message}"
-    if has(ssl.SSLError, u3.SSLError, requests.exceptions.SSLError):
-        return "TLS handshake failed"
-    if has(u3.DecodeError, requests.exceptions.ContentDecodingError):
-        return "bad compressed body"
-    if has(u3.ProtocolError, requests.exceptions.ChunkedEncodingError):
-        return "connection broken while reading the response"
-    if has(requests.exceptions.InvalidHeader):
-        return "invalid request header (a bad ETag or Last-Modified?)"
-    if has(requests.exceptions.InvalidURL, u3.LocationParseError, ValueError):
-        return "invalid URL"
-    if has(u3.NewConnectionError, ConnectionError, requests.ConnectionError):
-        return "could not connect"
+    for types, message in _NETWORK_ERRORS:
+        if any(isinstance(e, types) for e in chain):
+            return message
     return f"request failed ({type(exc).__name__})"
 
 

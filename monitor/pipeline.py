@@ -215,7 +215,7 @@ def _store(
     state: dict[str, object] | None,
     now: datetime,
 ) -> tuple[int, int]:
-    from .alerts import enqueue_alerts
+    from .alerts import record_changes
 
     stored_changes: list[Change] = []
     with rt.store.transaction() as session:
@@ -232,9 +232,7 @@ def _store(
             specs = specs_by_key(rt.plugins, {c.key for c in claims})
             for article, _, article_claims, _ in sorted(extracted, key=lambda item: item[0].published or now):
                 changes = diff_claims(article_claims, known, specs, when=article.published).changes
-                stored_changes += fact_store.add_changes(session, changes)
-            if stored_changes:
-                enqueue_alerts(session, rt, stored_changes)
+                stored_changes += record_changes(session, rt, changes)
         if feed is not None and state is not None:
             release_feed(session, feed.id, rt.instance, **_success_state(rt, feed, now, len(extracted)), **state)
     for change in stored_changes:

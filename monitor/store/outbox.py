@@ -1,0 +1,81 @@
+"""Alert outbox rows: claim due ones with a lease, record each attempt's outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from . import schema
+from .types import utcnow
+
+__all__ = ["OutboxRow", "claim_due_alerts", "list_alerts", "mark_alerts", "requeue_alert"]
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: str
+    channel: str
+    change_ids: list[int]
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    last_error: str | None
+    sent_at: datetime | None
+
+
+def _row(row: schema.Alert) -> OutboxRow:
+    return OutboxRow(
+        row.id, row.channel, list(row.change_ids), row.status, row.attempts, row.next_attempt_at,
+        row.created_at, row.last_error, row.sent_at,
+    )
+
+
+def claim_due_alerts(
+    session: Session, owner: str, *, lease: float, limit: int = 100, now: datetime | None = None,
+    channels: Sequence[str] | None = None,
+) -> list[OutboxRow]:
+    """Lease due pending rows, oldest first (so each channel gets them in order)."""
+    now = now or utcnow()
+    query = (
+        select(schema.Alert)
+        .where(schema.Alert.status == "pending", schema.Alert.next_attempt_at <= now)
+        .where(or_(schema.Alert.lease_until.is_(None), schema.Alert.lease_until < now))
+        .order_by(schema.Alert.created_at, schema.Alert.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if channels is not None:
+        query = query.where(schema.Alert.channel.in_(list(channels)))
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.lease_owner, row.lease_until = owner, now + timedelta(seconds=lease)
+    session.flush()
+    return [_row(row) for row in rows]
+
+
+def mark_alerts(session: Session, ids: Sequence[str], **values: object) -> None:
+    session.execute(
+        update(schema.Alert).where(schema.Alert.id.in_(list(ids))).values(lease_owner=None, lease_until=None, **values)
+    )
+
+
+def list_alerts(session: Session, *, status: str | None = None, limit: int = 100) -> list[OutboxRow]:
+    query = select(schema.Alert).order_by(schema.Alert.created_at.desc()).limit(limit)
+    if status:
+        query = query.where(schema.Alert.status == status)
+    return [_row(row) for row in session.scalars(query)]
+
+
+def requeue_alert(session: Session, alert_id: str) -> bool:
+    result = session.execute(
+        update(schema.Alert)
+        .where(schema.Alert.id == alert_id, schema.Alert.status == "dead")
+        .values(status="pending", next_attempt_at=utcnow(), attempts=0, created_at=utcnow(), lease_owner=None,
+                lease_until=None)
+    )
+    return bool(result.rowcount)
