@@ -266,7 +266,9 @@ def plain_text(alert: Alert) -> str:
             elif article.url:
                 lines.append(f"   Link (not a web link, not opened): {one_line(article.url, 500)}")
         lines.append(f"   Reported by {_outlets_text(_outlets(alert, change))}")
-        lines.append(f"   Key: {change.key} (extractor {change.extractor or '?'}, confidence {change.confidence:.2f})")
+        lines.append(
+            f"   Key: {change.key} (extractor {change.extractor or '?'}, confidence {change.confidence:.2f})"
+        )
     lines += ["", "-- ", f"news-monitor alert {alert.id}"]
     return "\n".join(lines) + "\n"
 
@@ -290,7 +292,9 @@ def html(alert: Alert) -> str:
         '<body style="font-family: sans-serif; line-height: 1.4">',
     ]
     if alert.test:
-        out.append('<p style="background: #ffd; padding: 6px"><strong>Test alert</strong>: nothing has changed.</p>')
+        out.append(
+            '<p style="background: #ffd; padding: 6px"><strong>Test alert</strong>: nothing has changed.</p>'
+        )
     out.append(f"<p>{count} change{'' if count == 1 else 's'} detected.</p>")
     for change in alert.changes:
         rows: list[tuple[str, str]] = []

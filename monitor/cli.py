@@ -366,3 +366,7 @@ def alerts_test(rt: Runtime, channel: str) -> None:
 
 def main() -> None:
     cli(prog_name="monitor")
+
+
+if __name__ == "__main__":
+    main()

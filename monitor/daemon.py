@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -103,6 +104,7 @@ def _deliver(deliverer: object) -> None:
 def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_signals: bool = True) -> None:
     """Run until SIGTERM/SIGINT (or ``stop``); in-flight polls finish before it returns."""
     stop = stop or threading.Event()
+    received: list[str] = []
     with rt.store.transaction() as session:
         sync_feeds(session, rt.config.feeds)
     rt.plugins  # noqa: B018 - load plugins before the first tick, and log their failures once
@@ -138,8 +140,9 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
     if install_signals:
 
         def handle(signum: int, _frame: FrameType | None) -> None:
-            log.info("received %s; finishing polls in flight", signal.Signals(signum).name)
-            stop.set()
+            # Only a plain assignment here: Event.set() takes a lock the main
+            # thread may hold at this very moment, and would deadlock.
+            received.append(signal.Signals(signum).name)
 
         signal.signal(signal.SIGTERM, handle)
         signal.signal(signal.SIGINT, handle)
@@ -148,7 +151,10 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
     )
     scheduler.start()
     try:
-        stop.wait()
+        while not (received or stop.is_set()):
+            time.sleep(0.2)
+        if received:
+            log.info("received %s; finishing polls in flight", received[0])
     finally:
         scheduler.shutdown(wait=True)
         poller.shutdown()

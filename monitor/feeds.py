@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from xml.sax import SAXParseException
 
 import feedparser
@@ -34,6 +35,10 @@ _KEY_HASH_CHARS = 62  # "g:" + 62 hex digits fits the store's 64-character key c
 # Control characters and lone surrogates: not text, and lxml and databases refuse them.
 _JUNK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _TAG = re.compile(r"<[^>]*>?")
+# Markup still present in extracted text: the feed escaped its HTML twice.
+_LEFTOVER_MARKUP = re.compile(
+    r"<(?:script|style|iframe|object|embed|p|div|br|img|a|span)[\s/>]", re.IGNORECASE
+)
 _DROP_TAGS = ("script", "style", "noscript", "template", "head", "title")
 _INLINE_TAGS = frozenset(
     {
@@ -45,6 +50,9 @@ _HTML_PARSER = lxml.html.HTMLParser(
     encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
 )
 _HTML_HINT = re.compile(rb"<html[\s>]|<!doctype\s+html|<head[\s>]|<body[\s>]", re.IGNORECASE)
+_PROLOG_ITEM = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.DOTALL)
+_DOCTYPE_START = re.compile(rb"\s*<!DOCTYPE", re.IGNORECASE)
+_DTD_SPECIAL = re.compile(rb"[\"'\[\]>]|<!--")
 
 
 @dataclass(frozen=True)
@@ -73,20 +81,24 @@ def article_id(guid_or_url_or_content: str) -> str:
 
 def identity_keys(article: Article) -> list[str]:
     keys = []
-    url = canonical_url(article.url) if article.url else None
     if article.guid:
         keys.append("g:" + article_id(article.guid)[:_KEY_HASH_CHARS])
-    if url:
+    if url := canonical_url(article.url) if article.url else None:
         keys.append("u:" + article_id(url)[:_KEY_HASH_CHARS])
-    if not keys:
-        keys.append("c:" + article_id(f"{article.title}\n{article.text}")[:_KEY_HASH_CHARS])
-    return keys
+    return keys or ["c:" + article_id(f"{article.title}\n{article.text}")[:_KEY_HASH_CHARS]]
 
 
 def html_to_text(html: str) -> str:
-    """Plain text of an HTML fragment or page; scripts and styles dropped; never raises."""
-    if not isinstance(html, str):
-        return ""
+    """Plain text of HTML (a fragment or a page): scripts and styles dropped, never raises."""
+    text = html if isinstance(html, str) else ""
+    for _ in range(3):
+        text = _html_to_text_once(text)
+        if not _LEFTOVER_MARKUP.search(text):
+            break
+    return text
+
+
+def _html_to_text_once(html: str) -> str:
     html = _JUNK.sub("", html)
     if "<" not in html and "&" not in html:
         return _collapse(html)
@@ -96,8 +108,7 @@ def html_to_text(html: str) -> str:
             element.drop_tree()
         for element in root.iter():
             if isinstance(element.tag, str) and element.tag not in _INLINE_TAGS:
-                element.text = " " + (element.text or "")
-                element.tail = " " + (element.tail or "")
+                element.text, element.tail = " " + (element.text or ""), " " + (element.tail or "")
         return _collapse(_JUNK.sub("", root.text_content()))
     except Exception:  # lxml raises on empty or odd documents; a crude strip is better than nothing
         return _collapse(_TAG.sub(" ", html))
@@ -107,24 +118,88 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-def _plain(value: str, detail: Mapping[str, Any] | None) -> str:
-    if "html" in str((detail or {}).get("type", "")):
-        return html_to_text(value)
-    return _collapse(_JUNK.sub("", value))
+def _plain(value: Any, detail: Mapping[str, Any] | None) -> str:
+    if not isinstance(value, str):
+        return ""
+    return (
+        html_to_text(value)
+        if "html" in str((detail or {}).get("type", ""))
+        else _collapse(_JUNK.sub("", value))
+    )
 
 
 def _short(exc: BaseException) -> str:
     if isinstance(exc, SAXParseException):
         return f"{exc.getMessage()} (line {exc.getLineNumber()})"
-    text = str(exc).strip().splitlines()
-    return (text[0][:150] if text else "") or type(exc).__name__
+    lines = str(exc).strip().splitlines()
+    return (lines[0][:150] if lines else "") or type(exc).__name__
 
 
-# --- XML safety --------------------------------------------------------------
+# --- bytes -> feedparser result ------------------------------------------------------------------
 
-_PROLOG_ITEM = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.DOTALL)
-_DOCTYPE_START = re.compile(rb"\s*<!DOCTYPE", re.IGNORECASE)
-_DTD_SPECIAL = re.compile(rb"[\"'\[\]>]|<!--")
+
+def parse_feed(
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    feed: str,
+    url: str,
+    fetched: datetime,
+    outlet: str | None,
+    max_entries: int,
+    max_field_chars: int,
+) -> ParsedFeed:
+    if not body or not body.lstrip(b"\xef\xbb\xbf").strip():
+        raise FetchError("not a feed: empty body")
+    try:
+        result, warnings, data = _run_feedparser(body, headers, url)
+    except Exception as exc:  # feedparser has crash inputs (bad character references, bad entities)
+        raise FetchError(f"parse error: {type(exc).__name__}: {_short(exc)}") from None
+    entries = [e for e in result.get("entries", []) if isinstance(e, Mapping)]
+    if not entries:
+        raise FetchError(_no_entries_reason(body, headers, result, data))
+    try:
+        fetched = fetched.replace(tzinfo=UTC) if fetched.tzinfo is None else fetched.astimezone(UTC)
+        parsed = _build(result, entries, url, fetched, max_entries, max_field_chars)
+    except Exception as exc:  # a bug here must still reach the caller as a feed error
+        raise FetchError(f"parse error: {type(exc).__name__}: {_short(exc)}") from None
+    title, items, unstable, truncated = parsed
+    if not items:
+        raise FetchError("feed has no entries with a title, text or link")
+    outlet = (outlet or title)[: min(max_field_chars, _OUTLET_CHARS)] or None
+    return ParsedFeed(
+        title=title or None,
+        articles=_articles(items, feed=feed, outlet=outlet, fetched=fetched),
+        warning="; ".join(warnings) or None,
+        unstable_ids=unstable,
+        truncated=truncated,
+    )
+
+
+def _run_feedparser(body: bytes, headers: Mapping[str, str], url: str) -> tuple[Any, list[str], bytes]:
+    if (stripped := body.lstrip()).startswith(b"<?xml"):
+        body = stripped  # blank lines before the XML declaration are a common server bug
+    content_type = {k.lower(): str(v) for k, v in headers.items() if str(k).lower() == "content-type"}
+    step: dict[str, Any] = {}
+    # Decode first, with feedparser's own charset rules, so the DOCTYPE can be found in any encoding.
+    data = convert_to_utf8(content_type, body, step)
+    warnings = []
+    if isinstance(exc := step.get("bozo_exception"), feedparser.CharacterEncodingOverride):
+        warnings.append(f"charset override: {_short(exc)}")
+    elif isinstance(exc, feedparser.CharacterEncodingUnknown):
+        warnings.append("charset unknown")
+    safe, had_subset = _strip_doctype(data)
+    if had_subset:
+        warnings.append("DOCTYPE with entity declarations removed")
+    result = feedparser.parse(
+        io.BytesIO(safe),  # never the bytes themselves: feedparser would try them as a file name
+        response_headers={"content-type": "application/xml; charset=utf-8", "content-location": url},
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+    if result.get("bozo") and result.get("bozo_exception") is not None:
+        warnings.append(f"parsed with errors: {_short(result['bozo_exception'])}")
+    return result, warnings, data
 
 
 def _strip_doctype(data: bytes) -> tuple[bytes, bool]:
@@ -132,7 +207,7 @@ def _strip_doctype(data: bytes) -> tuple[bytes, bool]:
 
     feedparser's own regex-based DOCTYPE handling can be bypassed (an entity
     value containing ``<x`` hides the internal subset from it), which hands
-    entity expansion to expat; so no DOCTYPE reaches expat at all. Returns
+    entity expansion to expat: so no DOCTYPE reaches expat at all. Returns
     the data and whether an internal subset (entity declarations) was dropped.
     """
     had_subset = False
@@ -147,7 +222,7 @@ def _strip_doctype(data: bytes) -> tuple[bytes, bool]:
 
 
 def _doctype_end(data: bytes, pos: int) -> tuple[int, bool]:
-    """Where the DOCTYPE that starts before ``pos`` ends; linear even on hostile input."""
+    """Where the DOCTYPE being read at ``pos`` ends; linear even on hostile input."""
     depth, subset = 0, False
     while match := _DTD_SPECIAL.search(data, pos):
         token, pos = match.group(), match.end()
@@ -165,45 +240,20 @@ def _doctype_end(data: bytes, pos: int) -> tuple[int, bool]:
     return len(data), subset
 
 
-def _run_feedparser(body: bytes, headers: Mapping[str, str], url: str) -> tuple[Any, list[str], bytes]:
-    lowered = {str(k).lower(): str(v) for k, v in headers.items()}
-    step: dict[str, Any] = {}
-    # Decode first (feedparser's own charset rules) so the DOCTYPE can be found in any encoding.
-    data = convert_to_utf8({k: v for k, v in lowered.items() if k == "content-type"}, body, step)
-    warnings = []
-    if isinstance(exc := step.get("bozo_exception"), feedparser.CharacterEncodingOverride):
-        warnings.append(f"charset override: {_short(exc)}")
-    elif isinstance(exc, feedparser.CharacterEncodingUnknown):
-        warnings.append("charset unknown: decoded with replacement characters")
-    stripped, had_subset = _strip_doctype(data)
-    if had_subset:
-        warnings.append("DOCTYPE with entity declarations removed")
-    result = feedparser.parse(
-        io.BytesIO(stripped),  # never the bytes themselves: feedparser would try them as a file name
-        response_headers={"content-type": "application/xml; charset=utf-8", "content-location": url},
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
-    if result.get("bozo") and result.get("bozo_exception") is not None:
-        warnings.append(f"parsed with errors: {_short(result['bozo_exception'])}")
-    return result, warnings, data
-
-
 def _no_entries_reason(body: bytes, headers: Mapping[str, str], result: Any, data: bytes) -> str:
-    content_type = next((str(v).lower() for k, v in headers.items() if str(k).lower() == "content-type"), "")
-    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    if start in (b"{", b"[") or "json" in content_type:
+    content_type = " ".join(str(v).lower() for k, v in headers.items() if str(k).lower() == "content-type")
+    if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
         return "not a feed: JSON"
     if "html" in content_type or (not result.get("version") and _HTML_HINT.search(data[:65536])):
         return "not a feed: looks like an HTML page"
-    if result.get("bozo"):
+    if result.get("bozo") and result.get("bozo_exception") is not None:
         return f"not a feed: no entries ({_short(result['bozo_exception'])})"
     if not result.get("version"):
         return "not a feed: no entries (no RSS, Atom or RDF root element)"
     return "feed has no entries"
 
 
-# --- entries -> articles -----------------------------------------------------
+# --- entries -> articles ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -215,8 +265,20 @@ class _Item:
     published: datetime
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+def _build(
+    result: Any, entries: list[Mapping[str, Any]], url: str, fetched: datetime, max_entries: int, cap: int
+) -> tuple[str, list[_Item], bool, int]:
+    meta = result.get("feed") or {}
+    title = _plain(meta.get("title"), meta.get("title_detail"))[:cap]
+    times = [_entry_time(entry, fetched) for entry in entries]
+    # The newest entries (document order among equals): a feed listed oldest first still shows new items.
+    keep = sorted(
+        heapq.nlargest(max(max_entries, 0), range(len(entries)), key=lambda i: times[i] or _EARLIEST)
+    )
+    site = {canonical_url(url), canonical_url(meta.get("link") or "", url)}
+    items = [_item(entries[i], times[i] or fetched, url, site, cap) for i in keep]
+    items, unstable = _make_distinct([i for i in items if i.title or i.text or i.url])
+    return title, items, unstable, len(entries) - len(keep)
 
 
 def _entry_time(entry: Mapping[str, Any], fetched: datetime) -> datetime | None:
@@ -230,57 +292,57 @@ def _entry_time(entry: Mapping[str, Any], fetched: datetime) -> datetime | None:
     return None
 
 
-def _entry_text(entry: Mapping[str, Any]) -> str:
-    candidates = [entry.get("summary", "")]
-    content = entry.get("content")
-    if isinstance(content, list) and content and isinstance(content[0], Mapping):
-        candidates.append(content[0].get("value", ""))
-    return max((html_to_text(c) for c in candidates if isinstance(c, str)), key=len, default="")
-
-
-def _item(entry: Mapping[str, Any], when: datetime | None, fetched: datetime, base: str, cap: int) -> _Item:
-    title = entry.get("title")
-    title = _plain(title, entry.get("title_detail")) if isinstance(title, str) else ""
+def _item(entry: Mapping[str, Any], published: datetime, base: str, site: set[str | None], cap: int) -> _Item:
+    texts = [entry.get("summary")]
+    if isinstance(content := entry.get("content"), list) and content and isinstance(content[0], Mapping):
+        texts.append(content[0].get("value"))
+    text = max((html_to_text(t) for t in texts if isinstance(t, str)), key=len, default="")
     link = entry.get("link")
     url = canonical_url(link, base) if isinstance(link, str) else None
-    guid = entry.get("id")
-    guid = _JUNK.sub("", guid).strip()[:cap] if isinstance(guid, str) else ""
+    if url in site or (url and urlsplit(url).path in ("", "/") and not urlsplit(url).query):
+        url = None  # the site's home page or the feed itself: not this item's address
+    guid = _JUNK.sub("", guid).strip()[:cap] if isinstance(guid := entry.get("id"), str) else ""
     return _Item(
-        title=title[:cap],
-        text=_entry_text(entry)[:cap],
+        title=_plain(entry.get("title"), entry.get("title_detail"))[:cap],
+        text=text[:cap],
         url=url if url and len(url) <= cap else None,
         guid=guid or None,
-        published=when or fetched,
+        published=published,
     )
 
 
 def _make_distinct(items: list[_Item]) -> tuple[list[_Item], bool]:
-    """Collapse exact repeats; drop a guid or link shared by different items.
+    """Decide which items are the same article, and which ids identify one.
 
-    A guid or link that several different items carry identifies none of
-    them: keeping it would make the dedup step drop all but one of them now
-    and every new one later. The items then fall back to their other
-    identity (link, guid, or title and text).
+    Exact repeats collapse silently. A guid or link carried by most items
+    (``every item links to the home page``) identifies none of them and is
+    dropped. Otherwise items sharing a link are one article listed twice
+    (BBC repeats a story under a new guid), and a guid shared by items with
+    different links or texts is dropped so neither item is lost. Each such
+    case marks the feed's ids unstable.
     """
     first: dict[tuple[str | None, ...], _Item] = {}
     for i in items:
         first.setdefault((i.guid, None, i.title, i.text) if i.guid else (None, i.url, i.title, i.text), i)
-    unique = list(first.values())
-    guids = Counter(i.guid for i in unique if i.guid)
-    urls = Counter(i.url for i in unique if i.url)
-    shared_guids = {g for g, n in guids.items() if n > 1}
-    shared_urls = {u for u, n in urls.items() if n > 1}
-    if not (shared_guids or shared_urls):
-        return unique, False
-    fixed = [
-        replace(
-            i,
-            guid=None if i.guid in shared_guids else i.guid,
-            url=None if i.url in shared_urls else i.url,
-        )
-        for i in unique
-    ]
-    return fixed, True
+    items = list(first.values())
+    urls = Counter(i.url for i in items if i.url)
+    guids = Counter(i.guid for i in items if i.guid)
+    bad_urls = {u for u, n in urls.items() if n > 1 and 2 * n > len(items)}
+    bad_guids = {g for g, n in guids.items() if n > 1 and 2 * n > len(items)}
+    unstable = bool(bad_urls or bad_guids)
+    by_url: dict[str, _Item] = {}
+    kept = []
+    for item in items:
+        item = replace(item, url=None if item.url in bad_urls else item.url)
+        item = replace(item, guid=None if item.guid in bad_guids else item.guid)
+        if item.url and item.url in by_url:
+            unstable = True
+            continue
+        if item.url:
+            by_url[item.url] = item
+        kept.append(item)
+    shared = {g for g, n in Counter(i.guid for i in kept if i.guid).items() if n > 1}
+    return [replace(i, guid=None) if i.guid in shared else i for i in kept], unstable or bool(shared)
 
 
 def _articles(items: list[_Item], *, feed: str, outlet: str | None, fetched: datetime) -> list[Article]:
@@ -304,63 +366,3 @@ def _articles(items: list[_Item], *, feed: str, outlet: str | None, fetched: dat
             outlet=outlet,
         )
     return list(articles.values())
-
-
-def parse_feed(
-    body: bytes,
-    headers: Mapping[str, str],
-    *,
-    feed: str,
-    url: str,
-    fetched: datetime,
-    outlet: str | None,
-    max_entries: int,
-    max_field_chars: int,
-) -> ParsedFeed:
-    if not body or not body.lstrip(b"\xef\xbb\xbf").strip():
-        raise FetchError("not a feed: empty body")
-    try:
-        result, warnings, data = _run_feedparser(body, headers, url)
-    except Exception as exc:  # feedparser has crash inputs (bad char refs, bad entities)
-        raise FetchError(f"parse error: {type(exc).__name__}: {_short(exc)}") from None
-    entries = [e for e in result.get("entries", []) if isinstance(e, Mapping)]
-    if not entries:
-        raise FetchError(_no_entries_reason(body, headers, result, data))
-    try:
-        return _build(
-            result, entries, warnings, feed, url, _aware(fetched), outlet, max_entries, max_field_chars
-        )
-    except Exception as exc:  # a bug here must not escape as anything but a feed error
-        raise FetchError(f"parse error: {type(exc).__name__}: {_short(exc)}") from None
-
-
-def _build(
-    result: Any,
-    entries: list[Mapping[str, Any]],
-    warnings: list[str],
-    feed: str,
-    url: str,
-    fetched: datetime,
-    outlet: str | None,
-    max_entries: int,
-    cap: int,
-) -> ParsedFeed:
-    meta = result.get("feed") or {}
-    title = (
-        _plain(meta["title"], meta.get("title_detail"))[:cap] if isinstance(meta.get("title"), str) else ""
-    )
-    times = [_entry_time(entry, fetched) for entry in entries]
-    # Keep the newest entries (document order among equals): a feed listed oldest first still shows new items.
-    keep = sorted(
-        heapq.nlargest(max(max_entries, 0), range(len(entries)), key=lambda i: times[i] or _EARLIEST)
-    )
-    items = [_item(entries[i], times[i], fetched, url, cap) for i in keep]
-    items, unstable = _make_distinct(items)
-    outlet = (outlet or title)[: min(cap, _OUTLET_CHARS)] or None
-    return ParsedFeed(
-        title=title or None,
-        articles=_articles(items, feed=feed, outlet=outlet, fetched=fetched),
-        warning="; ".join(warnings) or None,
-        unstable_ids=unstable,
-        truncated=len(entries) - len(keep),
-    )

@@ -43,6 +43,7 @@ class PollOutcome:
     status: int | None
     new: int = 0
     changes: int = 0
+    entries: int = 0  # entries in the fetched feed, new or not
     error: str | None = None
     warning: str | None = None
     duration: float = 0.0
@@ -110,7 +111,10 @@ def poll_feed(rt: Runtime, feed: FeedState, *, now: datetime | None = None) -> P
         )
     state |= {"body_hash": body_hash, "last_parse_warning": warning, "unstable_ids": parsed.unstable_ids}
     new, changes = store_articles(rt, parsed.articles, feed=feed, state=state, now=now)
-    return _finish(rt, feed, now, started, None, status=fetched.status, new=new, changes=changes, warning=warning)
+    return _finish(
+        rt, feed, now, started, None, status=fetched.status, new=new, changes=changes, warning=warning,
+        entries=len(parsed.articles),
+    )
 
 
 def _finish(
@@ -125,12 +129,13 @@ def _finish(
     changes: int = 0,
     skipped: str | None = None,
     warning: str | None = None,
+    entries: int = 0,
 ) -> PollOutcome:
     if state is not None:
         with rt.store.transaction() as session:
             release_feed(session, feed.id, rt.instance, **_success_state(rt, feed, now, 0), **state)
     return PollOutcome(
-        feed.name, status, new=new, changes=changes, duration=time.perf_counter() - started,
+        feed.name, status, new=new, changes=changes, entries=entries, duration=time.perf_counter() - started,
         skipped=skipped, warning=warning,
     )
 

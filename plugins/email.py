@@ -89,7 +89,7 @@ def parse_address(value: Any) -> Mailbox:
     match = re.fullmatch(r"\s*([^<>]*?)\s*<([^<>]*)>\s*", value)
     name, spec = (match.group(1), match.group(2)) if match else ("", value)
     if re.search(r'[@,;:"\\]', name):
-        raise ValueError(f"display name {name!r} must not contain @ , ; : \" or \\")
+        raise ValueError(f'display name {name!r} must not contain @ , ; : " or \\')
     if not spec or any(ch.isspace() for ch in spec):
         raise ValueError(f"{spec!r} is not one address: white space is not allowed")
     local, at, domain = spec.rpartition("@")
@@ -108,7 +108,11 @@ def parse_address(value: Any) -> Mailbox:
 
 
 def _msgid(prefix: str, value: str) -> str:
-    local = value if _ID_SAFE.fullmatch(value) and len(value) <= 120 else hashlib.sha256(value.encode()).hexdigest()[:32]
+    local = (
+        value
+        if _ID_SAFE.fullmatch(value) and len(value) <= 120
+        else hashlib.sha256(value.encode()).hexdigest()[:32]
+    )
     return f"<{prefix}{local}@{MSGID_DOMAIN}>"
 
 
@@ -157,7 +161,10 @@ def _settings(config: Mapping[str, Any], options: Mapping[str, str]) -> _Setting
             raise fail(key, "must name an environment variable, e.g. MONITOR_SMTP_PASSWORD")
         envs[key] = value
     if bool(envs["username_env"]) != bool(envs["password_env"]):
-        raise fail("password_env" if envs["username_env"] else "username_env", "set both username_env and password_env")
+        raise fail(
+            "password_env" if envs["username_env"] else "username_env",
+            "set both username_env and password_env",
+        )
     try:
         sender = parse_address(config.get("from"))
     except ValueError as exc:
@@ -175,12 +182,23 @@ def _settings(config: Mapping[str, Any], options: Mapping[str, str]) -> _Setting
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 600:
         raise fail("timeout", f"must be a number of seconds above 0 and at most 600, not {timeout!r}")
     return _Settings(
-        host.strip(), port, security, envs["username_env"], envs["password_env"], sender, tuple(recipients), timeout
+        host.strip(),
+        port,
+        security,
+        envs["username_env"],
+        envs["password_env"],
+        sender,
+        tuple(recipients),
+        timeout,
     )
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
-    text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+    text = (
+        exc.smtp_error.decode("utf-8", "replace")
+        if isinstance(exc.smtp_error, bytes)
+        else str(exc.smtp_error)
+    )
     return alert_text.one_line(f"{exc.smtp_code} {text}", 300)
 
 
@@ -232,9 +250,11 @@ class EmailNotifier(Notifier):
         raw = message.as_bytes()
         # Belt and braces against header injection: what goes out must parse
         # back to exactly the headers that were set.
-        sent = [k.lower() for k in BytesHeaderParser(policy=email.policy.default).parsebytes(raw).keys()]
-        if sent != [k.lower() for k in message.keys()]:
-            raise DeliveryError(f"{self.where}: message headers do not parse back as built; not sent", retryable=False)
+        parsed = BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
+        if [k.lower() for k in parsed] != [k.lower() for k in message]:
+            raise DeliveryError(
+                f"{self.where}: message headers do not parse back as built; not sent", retryable=False
+            )
         username, password = self._credentials()
         secrets = [password, base64.b64encode(password.encode()).decode()] if password else []
         try:
@@ -267,7 +287,9 @@ class EmailNotifier(Notifier):
         username, password = os.environ.get(s.username_env), os.environ.get(s.password_env)
         missing = [n for n, v in ((s.username_env, username), (s.password_env, password)) if not v]
         if missing:
-            raise DeliveryError(f"{self.where}: environment variable {', '.join(missing)} is not set", retryable=True)
+            raise DeliveryError(
+                f"{self.where}: environment variable {', '.join(missing)} is not set", retryable=True
+            )
         return username, password
 
     def _send(self, raw: bytes, username: str | None, password: str | None) -> None:

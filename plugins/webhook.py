@@ -74,8 +74,11 @@ MAX_RETRY_AFTER = 6 * 3600.0
 DISCORD_LIMIT = 2000
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP header name (RFC 9110)
-_RESERVED = {"content-type", "content-length", "host", "transfer-encoding", "webhook-id", "webhook-timestamp"}
-_RESERVED.add("webhook-signature")
+_RESERVED = {"content-type", "content-length", "host", "transfer-encoding"} | {
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+}
 _METADATA_HOSTS = {"metadata", "metadata.google.internal", "instance-data", "instance-data.ec2.internal"}
 _BLOCKED_NETS = [
     ipaddress.ip_network(n)
@@ -110,6 +113,27 @@ def blocked_address(host: str) -> str | None:
     if ip is not None and any(ip in net for net in _BLOCKED_NETS):
         return f"{ip} is a link-local or cloud metadata address"
     return None
+
+
+class _RedactingFilter(logging.Filter):
+    """urllib3 logs each request line ("POST /hook/<token>?token=... HTTP/1.1")
+    at DEBUG; this filter on its logger redacts the URLs of configured webhooks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.urls:
+            message = record.getMessage()
+            redacted = redact_text(message, urls=self.urls)
+            if redacted != message:
+                record.msg, record.args = redacted, ()
+        return True
+
+
+_URLLIB3_FILTER = _RedactingFilter()
+logging.getLogger("urllib3.connectionpool").addFilter(_URLLIB3_FILTER)
 
 
 def sign(secret: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
@@ -171,7 +195,9 @@ def _settings(config: Mapping[str, Any], options: Mapping[str, str]) -> _Setting
         raise ConfigError(f"must be one of {', '.join(FORMATS)}, not {fmt!r}", key="format")
     timeout = config.get("timeout", 10)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 300:
-        raise ConfigError(f"must be a number of seconds above 0 and at most 300, not {timeout!r}", key="timeout")
+        raise ConfigError(
+            f"must be a number of seconds above 0 and at most 300, not {timeout!r}", key="timeout"
+        )
     headers = config.get("headers", {})
     if not isinstance(headers, Mapping):
         raise ConfigError('must be a table, e.g. { "X-Team" = "desk" }', key="headers")
@@ -182,7 +208,9 @@ def _settings(config: Mapping[str, Any], options: Mapping[str, str]) -> _Setting
             raise ConfigError(f"header {name!r} is set by the notifier itself", key="headers")
         # The value may be a credential: it is never repeated in a message.
         if not isinstance(value, str) or any(unicodedata.category(ch) == "Cc" for ch in value):
-            raise ConfigError(f"header {name!r}: the value must be a string without line breaks", key="headers")
+            raise ConfigError(
+                f"header {name!r}: the value must be a string without line breaks", key="headers"
+            )
     return _Settings(url, secret_env, fmt, float(timeout), dict(headers))
 
 
@@ -201,6 +229,7 @@ class WebhookNotifier(Notifier):
     def __init__(self, name: str, config: Mapping[str, Any]):
         super().__init__(name, config)
         self.settings = _settings(self.config, self.options)
+        _URLLIB3_FILTER.urls.add(self.settings.url)
         # Seconds since the epoch; replaceable so tests can show each attempt is stamped anew.
         self.clock = time.time
 
@@ -291,7 +320,9 @@ class WebhookNotifier(Notifier):
         try:
             infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError) as exc:
-            raise self._error(f"cannot resolve {host}: {getattr(exc, 'strerror', None) or exc}", True) from None
+            raise self._error(
+                f"cannot resolve {host}: {getattr(exc, 'strerror', None) or exc}", True
+            ) from None
         for info in infos:
             if reason := blocked_address(str(info[4][0])):
                 raise self._error(f"refused: {host} resolves to {reason}", False)
