@@ -11,8 +11,8 @@ says the same thing about a change:
 
 ``subject`` (one line), ``summary`` (short, for chat), ``plain_text``,
 ``html`` (every piece of article text escaped, only http(s) links live) and
-``payload`` (the versioned JSON document webhooks send) build the forms;
-``redact_url`` and ``redact_text`` keep tokens out of errors and logs.
+``payload`` (the versioned JSON document webhooks send) build the forms.
+(``monitor.redact`` keeps tokens out of errors and logs.)
 
 The JSON payload, version 1::
 
@@ -39,10 +39,10 @@ import html as _html
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import urlsplit
 
 from .model import Alert, Article, Change
 
@@ -57,8 +57,6 @@ __all__ = [
     "one_line",
     "payload",
     "plain_text",
-    "redact_text",
-    "redact_url",
     "subject",
     "summary",
 ]
@@ -381,82 +379,3 @@ def payload(alert: Alert) -> dict[str, Any]:
         "test": bool(alert.test),
         "changes": changes,
     }
-
-
-# -- keeping secrets out of messages -------------------------------------------
-
-_PLAIN_SEGMENT = re.compile(r"[A-Za-z][A-Za-z_-]{0,23}")
-_MASK = "***"
-
-
-def redact_url(url: str) -> str:
-    """``url`` safe to log: user and password, every path segment after a
-    first plain word, query values and the fragment become ``***``.
-
-    ``https://u:p@hooks.example/services/T0/B0/XyZ?token=abc`` reads
-    ``https://***@hooks.example/services/***?token=***``. Slack, Discord and
-    many other services carry the webhook's token in the path, so a path is
-    kept only as far as its first segment, and only when that is a plain word.
-    """
-    try:
-        parts = urlsplit(str(url).strip())
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        return "<unparseable URL>"
-    out = f"{parts.scheme}:" if parts.scheme else ""
-    if parts.netloc:
-        host_text = f"[{host}]" if host and ":" in host else host or ""
-        userinfo = f"{_MASK}@" if "@" in parts.netloc else ""
-        out += f"//{userinfo}{host_text}{f':{port}' if port else ''}"
-    segments = parts.path.split("/")
-    if len(segments) > 1 and segments[0] == "":
-        first, rest = segments[1], segments[2:]
-        kept = first if not first or _PLAIN_SEGMENT.fullmatch(first) else _MASK
-        out += "/" + kept + (f"/{_MASK}" if any(rest) else "/" if rest else "")
-    elif parts.path:
-        out += _MASK
-    if parts.query:
-        names = [name for name, _ in parse_qsl(parts.query, keep_blank_values=True)]
-        out += "?" + ("&".join(f"{one_line(n, 40)}={_MASK}" for n in names) if names else _MASK)
-    if parts.fragment:
-        out += f"#{_MASK}"
-    return out
-
-
-def _secret_pieces(url: str) -> set[str]:
-    try:
-        parts = urlsplit(str(url).strip())
-    except ValueError:
-        return {str(url)}
-    pieces: set[str] = set()
-    if "@" in parts.netloc:
-        userinfo = parts.netloc.rpartition("@")[0]
-        pieces |= {userinfo, *userinfo.split(":", 1)}
-    segments = [s for s in parts.path.split("/") if s]
-    secret_segments = segments[1:] if segments and _PLAIN_SEGMENT.fullmatch(segments[0]) else segments
-    pieces |= set(secret_segments)
-    if secret_segments or parts.query:
-        pieces.add(parts.path + (f"?{parts.query}" if parts.query else ""))
-    if parts.query:
-        pieces.add(parts.query)
-        pieces |= {value for _, value in parse_qsl(parts.query, keep_blank_values=True)}
-        pieces |= {raw.partition("=")[2] for raw in parts.query.split("&")}
-    if parts.fragment:
-        pieces.add(parts.fragment)
-    return pieces | {unquote(p) for p in pieces}
-
-
-def redact_text(text: str, urls: Iterable[str] = (), secrets: Iterable[str] = ()) -> str:
-    """``text`` with every URL in ``urls`` redacted (also where only its path,
-    query, token or password appears, as in library error messages) and each
-    of ``secrets`` replaced by ``***``. Pieces shorter than 4 characters are
-    left alone, so that redaction cannot shred ordinary words."""
-    text = str(text)
-    for url in urls:
-        if url:
-            text = text.replace(str(url), redact_url(url))
-    pieces = {p for url in urls if url for p in _secret_pieces(url)} | {s for s in secrets if s}
-    for piece in sorted(pieces, key=len, reverse=True):
-        if len(piece) >= 4 and piece != _MASK:
-            text = text.replace(piece, _MASK)
-    return text

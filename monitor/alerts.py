@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from .api import Notifier
 from .config import ChannelConfig, Config, PolicyRule
 from .errors import ConfigError, DeliveryError, PluginError
+from .extraction import specs_by_key
 from .model import Alert, Change
 from .plugins import PluginHost
 from .store import articles as article_store
@@ -125,8 +126,12 @@ class DeliveryReport:
     dead: list[tuple[str, str]] = field(default_factory=list)
 
 
-def build_alert(session: Session, row_id: str, channel: str, change_ids: Sequence[int], attempt: int) -> Alert:
+def build_alert(
+    session: Session, host: PluginHost, row_id: str, channel: str, change_ids: Sequence[int], attempt: int
+) -> Alert:
     changes = fact_store.list_changes(session, ids=change_ids)
+    specs = specs_by_key(host, {c.key for c in changes})
+    changes = [replace(c, label=specs[c.key].label) if c.key in specs else c for c in changes]
     articles = {}
     for change in changes:
         if change.article and change.article not in articles:
@@ -184,7 +189,7 @@ class Deliverer:
         attempts = max(r.attempts for r in rows) + 1
         row_id = ids[0] if len(rows) == 1 else alert_id(channel, change_ids)
         with self.rt.store.transaction() as session:
-            alert = build_alert(session, row_id, channel, change_ids, attempts)
+            alert = build_alert(session, self.rt.plugins, row_id, channel, change_ids, attempts)
         notifier = self.channels[channel]
         plugin = self.rt.plugins.owner_of(type(notifier))
         error: DeliveryError | None = None

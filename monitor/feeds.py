@@ -83,7 +83,7 @@ def identity_keys(article: Article) -> list[str]:
     keys = []
     if article.guid:
         keys.append("g:" + article_id(article.guid)[:_KEY_HASH_CHARS])
-    if url := canonical_url(article.url) if article.url else None:
+    if url := canonical_url(article.url, keep_fragment=True) if article.url else None:
         keys.append("u:" + article_id(url)[:_KEY_HASH_CHARS])
     return keys or ["c:" + article_id(f"{article.title}\n{article.text}")[:_KEY_HASH_CHARS]]
 
@@ -263,6 +263,7 @@ class _Item:
     url: str | None
     guid: str | None
     published: datetime
+    anchored: str | None = None  # the url with its #fragment
 
 
 def _build(
@@ -301,6 +302,7 @@ def _item(entry: Mapping[str, Any], published: datetime, base: str, site: set[st
     url = canonical_url(link, base) if isinstance(link, str) else None
     if url in site or (url and urlsplit(url).path in ("", "/") and not urlsplit(url).query):
         url = None  # the site's home page or the feed itself: not this item's address
+    anchored = canonical_url(link, base, keep_fragment=True) if url else None
     guid = _JUNK.sub("", guid).strip()[:cap] if isinstance(guid := entry.get("id"), str) else ""
     return _Item(
         title=_plain(entry.get("title"), entry.get("title_detail"))[:cap],
@@ -308,38 +310,41 @@ def _item(entry: Mapping[str, Any], published: datetime, base: str, site: set[st
         url=url if url and len(url) <= cap else None,
         guid=guid or None,
         published=published,
+        anchored=anchored if anchored and len(anchored) <= cap else None,
     )
 
 
 def _make_distinct(items: list[_Item]) -> tuple[list[_Item], bool]:
-    """Decide which items are the same article, and which ids identify one.
+    """Decide which items are one article, and which guids and links identify one.
 
-    Exact repeats collapse silently. A guid or link carried by most items
-    (``every item links to the home page``) identifies none of them and is
-    dropped. Otherwise items sharing a link are one article listed twice
-    (BBC repeats a story under a new guid), and a guid shared by items with
-    different links or texts is dropped so neither item is lost. Each such
-    case marks the feed's ids unstable.
+    Exact repeats collapse silently. A guid or link that most items carry
+    (every item links to the home page) identifies none of them and is
+    dropped. Items whose links differ only by #fragment keep the fragment
+    (posts as anchors on a day page). Items sharing a link and a title or a
+    text are one article listed twice (BBC repeats stories under new guids);
+    a later, different item with the same link loses the link, and a guid
+    shared by different items is dropped, so no item is lost and no key is
+    shared. All but the first case mark the feed's ids unstable.
     """
     first: dict[tuple[str | None, ...], _Item] = {}
     for i in items:
         first.setdefault((i.guid, None, i.title, i.text) if i.guid else (None, i.url, i.title, i.text), i)
     items = list(first.values())
-    urls = Counter(i.url for i in items if i.url)
-    guids = Counter(i.guid for i in items if i.guid)
-    bad_urls = {u for u, n in urls.items() if n > 1 and 2 * n > len(items)}
-    bad_guids = {g for g, n in guids.items() if n > 1 and 2 * n > len(items)}
-    unstable = bool(bad_urls or bad_guids)
-    by_url: dict[str, _Item] = {}
-    kept = []
+    urls, guids = Counter(i.url for i in items if i.url), Counter(i.guid for i in items if i.guid)
+    common = {v for v, n in (urls + guids).items() if n > 1 and 2 * n > len(items)}
+    anchors = Counter(url for url, _ in {(i.url, i.anchored) for i in items if i.url})
+    unstable, kept, owner = bool(common), list[_Item](), dict[str, int]()
     for item in items:
-        item = replace(item, url=None if item.url in bad_urls else item.url)
-        item = replace(item, guid=None if item.guid in bad_guids else item.guid)
-        if item.url and item.url in by_url:
-            unstable = True
-            continue
+        url = None if item.url in common else item.anchored if anchors[item.url] > 1 else item.url
+        item = replace(item, url=url, guid=None if item.guid in common else item.guid)
+        if item.url in owner:
+            unstable, same = True, kept[owner[item.url]]
+            if (item.title and item.title == same.title) or (item.text and item.text == same.text):
+                kept[owner[item.url]] = max(same, item, key=lambda i: len(i.text))
+                continue
+            item = replace(item, url=None)
         if item.url:
-            by_url[item.url] = item
+            owner[item.url] = len(kept)
         kept.append(item)
     shared = {g for g, n in Counter(i.guid for i in kept if i.guid).items() if n > 1}
     return [replace(i, guid=None) if i.guid in shared else i for i in kept], unstable or bool(shared)

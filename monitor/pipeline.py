@@ -169,7 +169,9 @@ def _fail(rt: Runtime, feed: FeedState, now: datetime, started: float, exc: Fetc
 
 
 def _unseen(rt: Runtime, items: Sequence[Article]) -> list[tuple[Article, list[str]]]:
-    keyed = [(article, identity_keys(article)) for article in items]
+    # The article's own id is a key too: two identities that hash to one id
+    # are one row, whatever their guid or link say.
+    keyed = [(article, [*identity_keys(article), f"i:{article.id}"]) for article in items]
     with rt.store.transaction() as session:
         seen = article_store.seen_keys(session, (k for _, keys in keyed for k in keys))
     fresh: list[tuple[Article, list[str]]] = []

@@ -20,9 +20,11 @@ from typing import Any
 
 import pytest
 
-from .model import Article
+from .api import Notifier
+from .errors import DeliveryError
+from .model import Alert, Article
 
-__all__ = ["LocalServer", "Request", "Response", "feed_server", "make_article"]
+__all__ = ["LocalServer", "RecordingNotifier", "Request", "Response", "feed_server", "make_article"]
 
 
 @dataclass
@@ -179,8 +181,8 @@ def make_article(
     published: datetime | None = None,
     feed: str | None = "example",
 ) -> Article:
-    """An ``Article`` for extractor tests; its id is derived from title and text."""
-    digest = hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()[:32]
+    """An ``Article`` for extractor tests; its id is derived from url, title and text."""
+    digest = hashlib.sha256(f"{url}\n{title}\n{text}".encode()).hexdigest()[:32]
     now = datetime.now(UTC)
     return Article(
         id=digest,
@@ -193,3 +195,33 @@ def make_article(
         feed=feed,
         outlet=outlet,
     )
+
+
+class RecordingNotifier(Notifier):
+    """A notifier that keeps what it is sent, for tests: no network.
+
+    ``failures`` scripts what the next calls do: each item is an exception
+    to raise (e.g. ``DeliveryError("down")``) or None to accept. Accepted
+    alerts are in ``sent``; every call, accepted or not, is in ``attempts``.
+    """
+
+    type = "recording"
+    options = {"note": "free text, ignored"}
+
+    def __init__(self, name: str = "recorder", config: dict[str, Any] | None = None):
+        super().__init__(name, config or {})
+        self.sent: list[Alert] = []
+        self.attempts: list[Alert] = []
+        self.failures: list[BaseException | None] = []
+
+    def notify(self, alert: Alert) -> None:
+        self.attempts.append(alert)
+        if self.failures:
+            failure = self.failures.pop(0)
+            if failure is not None:
+                raise failure
+        self.sent.append(alert)
+
+
+def fail_with(message: str, *, retryable: bool = True, retry_after: float | None = None) -> DeliveryError:
+    return DeliveryError(message, retryable=retryable, retry_after=retry_after)

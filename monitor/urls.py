@@ -36,12 +36,13 @@ def is_tracking_param(name: str) -> bool:
     return name in _TRACKING_NAMES or name.startswith(_TRACKING_PREFIXES)
 
 
-def canonical_url(url: str, base: str | None = None) -> str | None:
+def canonical_url(url: str, base: str | None = None, *, keep_fragment: bool = False) -> str | None:
     """The canonical http(s) form of ``url`` resolved against ``base``, or None.
 
     None means the link is not usable as an article link: another scheme
     (data:, javascript:, mailto:, file:, ...), no host, a bad port or host,
-    or unparseable.
+    or unparseable. ``keep_fragment`` keeps the ``#part``, for the rare feed
+    whose items are anchors on one page.
     """
     if not isinstance(url, str):
         return None
@@ -61,14 +62,14 @@ def canonical_url(url: str, base: str | None = None) -> str | None:
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
     # The userinfo (user:password@) is dropped: it is never part of an article's identity.
-    bare = urlunsplit((scheme, netloc, parts.path, parts.query, ""))
+    bare = urlunsplit((scheme, netloc, parts.path, parts.query, parts.fragment if keep_fragment else ""))
     tracking = [
         pair.partition("=")[0] for pair in parts.query.split("&") if is_tracking_param(pair.partition("=")[0])
     ]
     try:
         if tracking:
-            bare = url_query_cleaner(bare, tracking, remove=True, unique=False)
-        canonical = canonicalize_url(bare, keep_blank_values=True, keep_fragments=False)
+            bare = url_query_cleaner(bare, tracking, remove=True, unique=False, keep_fragments=keep_fragment)
+        canonical = canonicalize_url(bare, keep_blank_values=True, keep_fragments=keep_fragment)
     except (ValueError, UnicodeError):
         return None
     return canonical if len(canonical) <= MAX_URL_CHARS else None

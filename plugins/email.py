@@ -53,6 +53,7 @@ from email.utils import formatdate
 from typing import Any, ClassVar
 
 from monitor import Alert, ConfigError, DeliveryError, Notifier, alert_text, hookimpl
+from monitor.redact import redact_text
 
 __all__ = ["EmailNotifier", "Mailbox", "message_id", "parse_address", "register_notifiers", "thread_id"]
 
@@ -108,12 +109,8 @@ def parse_address(value: Any) -> Mailbox:
 
 
 def _msgid(prefix: str, value: str) -> str:
-    local = (
-        value
-        if _ID_SAFE.fullmatch(value) and len(value) <= 120
-        else hashlib.sha256(value.encode()).hexdigest()[:32]
-    )
-    return f"<{prefix}{local}@{MSGID_DOMAIN}>"
+    safe = _ID_SAFE.fullmatch(value) and len(value) <= 120
+    return f"<{prefix}{value if safe else hashlib.sha256(value.encode()).hexdigest()[:32]}@{MSGID_DOMAIN}>"
 
 
 def message_id(alert_id: str) -> str:
@@ -181,24 +178,12 @@ def _settings(config: Mapping[str, Any], options: Mapping[str, str]) -> _Setting
     timeout = config.get("timeout", 30)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 600:
         raise fail("timeout", f"must be a number of seconds above 0 and at most 600, not {timeout!r}")
-    return _Settings(
-        host.strip(),
-        port,
-        security,
-        envs["username_env"],
-        envs["password_env"],
-        sender,
-        tuple(recipients),
-        timeout,
-    )
+    return _Settings(host.strip(), port, security, *envs.values(), sender, tuple(recipients), timeout)
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
-    text = (
-        exc.smtp_error.decode("utf-8", "replace")
-        if isinstance(exc.smtp_error, bytes)
-        else str(exc.smtp_error)
-    )
+    raw = exc.smtp_error
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
     return alert_text.one_line(f"{exc.smtp_code} {text}", 300)
 
 
@@ -327,7 +312,7 @@ class EmailNotifier(Notifier):
         return self._error(f"recipients refused: {'; '.join(replies)}", temporary, secrets)
 
     def _error(self, message: str, retryable: bool, secrets: list[str]) -> DeliveryError:
-        text = alert_text.redact_text(f"{self.where}: {message}", secrets=secrets)
+        text = redact_text(f"{self.where}: {message}", secrets=secrets)
         return DeliveryError(text, retryable=retryable)
 
 

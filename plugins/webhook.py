@@ -63,7 +63,8 @@ from urllib.parse import urlsplit
 import requests
 
 from monitor import Alert, ConfigError, DeliveryError, Notifier, __version__, hookimpl
-from monitor.alert_text import one_line, payload, redact_text, redact_url, summary
+from monitor.alert_text import one_line, payload, summary
+from monitor.redact import redact_logs, redact_text, redact_url
 
 __all__ = ["WebhookNotifier", "blocked_address", "parse_retry_after", "register_notifiers", "sign"]
 
@@ -74,11 +75,8 @@ MAX_RETRY_AFTER = 6 * 3600.0
 DISCORD_LIMIT = 2000
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP header name (RFC 9110)
-_RESERVED = {"content-type", "content-length", "host", "transfer-encoding"} | {
-    "webhook-id",
-    "webhook-timestamp",
-    "webhook-signature",
-}
+_RESERVED = {"content-type", "content-length", "host", "transfer-encoding"}
+_RESERVED |= {"webhook-id", "webhook-timestamp", "webhook-signature"}  # set per alert and attempt
 _METADATA_HOSTS = {"metadata", "metadata.google.internal", "instance-data", "instance-data.ec2.internal"}
 _BLOCKED_NETS = [
     ipaddress.ip_network(n)
@@ -113,27 +111,6 @@ def blocked_address(host: str) -> str | None:
     if ip is not None and any(ip in net for net in _BLOCKED_NETS):
         return f"{ip} is a link-local or cloud metadata address"
     return None
-
-
-class _RedactingFilter(logging.Filter):
-    """urllib3 logs each request line ("POST /hook/<token>?token=... HTTP/1.1")
-    at DEBUG; this filter on its logger redacts the URLs of configured webhooks."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.urls:
-            message = record.getMessage()
-            redacted = redact_text(message, urls=self.urls)
-            if redacted != message:
-                record.msg, record.args = redacted, ()
-        return True
-
-
-_URLLIB3_FILTER = _RedactingFilter()
-logging.getLogger("urllib3.connectionpool").addFilter(_URLLIB3_FILTER)
 
 
 def sign(secret: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
@@ -229,7 +206,7 @@ class WebhookNotifier(Notifier):
     def __init__(self, name: str, config: Mapping[str, Any]):
         super().__init__(name, config)
         self.settings = _settings(self.config, self.options)
-        _URLLIB3_FILTER.urls.add(self.settings.url)
+        redact_logs(self.settings.url)
         # Seconds since the epoch; replaceable so tests can show each attempt is stamped anew.
         self.clock = time.time
 
@@ -330,9 +307,10 @@ class WebhookNotifier(Notifier):
     def _excerpt(self, response: requests.Response) -> str:
         try:
             raw = response.raw.read(4096, decode_content=True) or b""
-        except Exception:  # a broken body must not hide the status
-            raw = b""
-        return one_line(raw.decode(response.encoding or "utf-8", "replace"), 200) or "(empty body)"
+            text = raw.decode(response.encoding or "utf-8", "replace")
+        except Exception:  # a broken body or a bogus charset must not hide the status
+            text = ""
+        return one_line(text, 200) or "(empty body)"
 
     def _error(self, message: str, retryable: bool, retry_after: float | None = None) -> DeliveryError:
         s = self.settings

@@ -10,6 +10,7 @@ import pytest
 
 from monitor import alert_text
 from monitor.model import Alert, Article, Change
+from monitor.redact import redact_text, redact_url
 
 PUBLISHED = datetime(2025, 11, 4, 10, 0, tzinfo=UTC)
 
@@ -356,7 +357,7 @@ def test_summary_has_headline_evidence_source_and_link() -> None:
     assert second.startswith("Russia: drone attack (RU): launched=810, intercepted=747")
 
 
-# -- redaction --------------------------------------------------------------------
+# -- redaction (monitor.redact) --------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -370,12 +371,13 @@ def test_summary_has_headline_evidence_source_and_link() -> None:
         ("https://example.org/abc123token", "https://example.org/***"),
         ("http://127.0.0.1:8080/hook", "http://127.0.0.1:8080/hook"),
         ("http://127.0.0.1:8080/", "http://127.0.0.1:8080/"),
-        ("http://[::1]:80/a?x=1&y", "http://[::1]:80/a?x=***&y=***"),
+        ("http://[::1]:80/a?x=1&y", "http://[::1]:80/a?x=***&***"),
         ("http://a.example/b#frag", "http://a.example/b#***"),
+        ("https://a.example/x?abc123token&ok=1", "https://a.example/x?***&ok=***"),
     ],
 )
 def test_redact_url(url: str, expected: str) -> None:
-    assert alert_text.redact_url(url) == expected
+    assert redact_url(url) == expected
 
 
 def test_redact_text_removes_tokens_wherever_they_appear() -> None:
@@ -384,11 +386,9 @@ def test_redact_text_removes_tokens_wherever_they_appear() -> None:
         "HTTPConnectionPool(host='127.0.0.1', port=9): Max retries exceeded with url: "
         f"/hook/s3cr3tT0ken?token=abc123xyz; see {url}; password pa55word; hunter22"
     )
-    text = alert_text.redact_text(message, urls=[url], secrets=["hunter22"])
+    text = redact_text(message, urls=[url], secrets=["hunter22"])
     for secret in ("pa55word", "s3cr3tT0ken", "abc123xyz", "hunter22", "user:"):
         assert secret not in text
     assert "http://***@127.0.0.1:9/hook/***?token=***" in text
     # What is not secret stays readable.
-    assert (
-        alert_text.redact_text("POST /hook failed", urls=["http://127.0.0.1:1/hook"]) == "POST /hook failed"
-    )
+    assert redact_text("POST /hook failed", urls=["http://127.0.0.1:1/hook"]) == "POST /hook failed"
