@@ -233,8 +233,10 @@ def summary(alert: Alert) -> str:
             source.append(one_line(article.outlet, 100))
         if article:
             source.append(_when(article.published))
-        source.append(_outlets_text(_outlets(alert, change)))
-        lines.append(" - ".join(source))
+        if outlets := _outlets(alert, change):
+            source.append(_outlets_text(outlets))
+        if source:
+            lines.append(" - ".join(source))
         if article and is_web_link(article.url):
             lines.append(str(article.url))
         blocks.append("\n".join(lines))
@@ -263,7 +265,8 @@ def plain_text(alert: Alert) -> str:
                 lines.append(f"   Link: {article.url}")
             elif article.url:
                 lines.append(f"   Link (not a web link, not opened): {one_line(article.url, 500)}")
-        lines.append(f"   Reported by {_outlets_text(_outlets(alert, change))}")
+        if outlets := _outlets(alert, change):
+            lines.append(f"   Reported by {_outlets_text(outlets)}")
         lines.append(
             f"   Key: {change.key} (extractor {change.extractor or '?'}, confidence {change.confidence:.2f})"
         )
@@ -310,7 +313,8 @@ def html(alert: Alert) -> str:
             rows.append(("Article", title))
             outlet = _e(one_line(article.outlet, 200) or "outlet not stated")
             rows.append(("Source", f"{outlet}, published {_e(_when(article.published))}"))
-        rows.append(("Reported by", _e(_outlets_text(_outlets(alert, change)))))
+        if outlets := _outlets(alert, change):
+            rows.append(("Reported by", _e(_outlets_text(outlets))))
         rows.append(
             (
                 "Key",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
@@ -93,14 +94,11 @@ def run(rt: Runtime, instance_name: str | None) -> None:
 def poll(rt: Runtime, feeds: tuple[str, ...], as_json: bool) -> None:
     """Poll every feed (or the named ones) once now and print a summary."""
     from .daemon import Poller
-    from .store.feeds import sync_feeds
-
     known = {f.name for f in rt.config.feeds}
     for name in feeds:
         if name not in known:
             raise MonitorError(f"no feed named {name!r} in {rt.config.source}")
-    with rt.store.transaction() as session:
-        sync_feeds(session, rt.config.feeds)
+    rt.store.sync_feeds(rt.config.feeds)
     poller = Poller(rt, on_outcome=lambda outcome: None)
     try:
         outcomes = poller.poll_once(list(feeds) or None)
@@ -121,10 +119,10 @@ def poll(rt: Runtime, feeds: tuple[str, ...], as_json: bool) -> None:
 @with_runtime
 def feeds(rt: Runtime, as_json: bool) -> None:
     """Show each feed's last status, error and next poll."""
-    from .store.feeds import feed_states, sync_feeds
+    from .store.feeds import feed_states
 
+    rt.store.sync_feeds(rt.config.feeds)
     with rt.store.transaction() as session:
-        sync_feeds(session, rt.config.feeds)
         states = feed_states(session)
     for state in states:
         if as_json:
@@ -362,6 +360,28 @@ def alerts_test(rt: Runtime, channel: str) -> None:
     click.echo(outcome)
     if not delivered:
         sys.exit(1)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@with_runtime
+def status(rt: Runtime, as_json: bool) -> None:
+    """Instances alive, what each holds, due feeds and pending alerts."""
+    from .daemon import HEARTBEAT_SECONDS
+    from .store.instances import status_report
+
+    with rt.store.transaction() as session:
+        report = status_report(session, alive_within=3 * HEARTBEAT_SECONDS)
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(report), default=str))
+        return
+    click.echo(f"store {rt.store.display_url}")
+    click.echo(f"instances alive: {len(report.instances)}")
+    for i in report.instances:
+        click.echo(f"  {i.name} (host {i.host}, pid {i.pid}) up since {i.started_at:%Y-%m-%d %H:%M:%S}, "
+                   f"last heartbeat {i.heartbeat_at:%H:%M:%S}: holds {i.feeds_held} feeds, {i.alerts_held} alerts")
+    click.echo(f"feeds: {report.feeds} enabled, {report.due_feeds} due, {report.failing_feeds} failing")
+    click.echo(f"alerts: {report.pending_alerts} pending, {report.dead_alerts} dead")
 
 
 def main() -> None:

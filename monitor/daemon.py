@@ -16,18 +16,25 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
+from typing import IO
 from urllib.parse import urlsplit
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.engine import make_url
 
 from .pipeline import PollOutcome, poll_feed
 from .runtime import Runtime
-from .store.feeds import FeedState, claim_due_feeds, sync_feeds
+from .store.feeds import FeedState, claim_due_feeds
+from .store.instances import beat, remove_instance
+from .store.sqlite_guard import hold_instance_lock
 
 __all__ = ["Poller", "run_daemon"]
 
 log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 10.0
 
 
 class Poller:
@@ -94,6 +101,21 @@ class Poller:
         self.pool.shutdown(wait=True)
 
 
+def _sqlite_lock(rt: Runtime) -> IO[str] | None:
+    url = make_url(rt.config.database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return hold_instance_lock(Path(url.database))
+
+
+def _heartbeat(rt: Runtime) -> None:
+    try:
+        with rt.store.transaction() as session:
+            beat(session, rt.instance)
+    except Exception:
+        log.exception("heartbeat failed; retrying")
+
+
 def _deliver(deliverer: object) -> None:
     try:
         deliverer.deliver_due()  # type: ignore[attr-defined]
@@ -105,8 +127,9 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
     """Run until SIGTERM/SIGINT (or ``stop``); in-flight polls finish before it returns."""
     stop = stop or threading.Event()
     received: list[str] = []
-    with rt.store.transaction() as session:
-        sync_feeds(session, rt.config.feeds)
+    lock = _sqlite_lock(rt)
+    rt.store.sync_feeds(rt.config.feeds)
+    _heartbeat(rt)
     rt.plugins  # noqa: B018 - load plugins before the first tick, and log their failures once
     poller = Poller(rt)
     scheduler = BackgroundScheduler(timezone=UTC)
@@ -121,6 +144,10 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
         coalesce=True,
         misfire_grace_time=None,
         next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        _heartbeat, "interval", args=[rt], seconds=HEARTBEAT_SECONDS, id="heartbeat", max_instances=1, coalesce=True,
+        misfire_grace_time=None,
     )
     if rt.config.channels:
         from .alerts import Deliverer
@@ -158,4 +185,8 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
     finally:
         scheduler.shutdown(wait=True)
         poller.shutdown()
+        with rt.store.transaction() as session:
+            remove_instance(session, rt.instance)
+        if lock is not None:
+            lock.close()
         log.info("monitor stopped")

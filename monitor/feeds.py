@@ -12,7 +12,7 @@ import io
 import pyexpat
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -50,6 +50,7 @@ _HTML_PARSER = lxml.html.HTMLParser(
     encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
 )
 _HTML_HINT = re.compile(rb"<html[\s>]|<!doctype\s+html|<head[\s>]|<body[\s>]", re.IGNORECASE)
+_NON_ASCII = re.compile(r"[^\x00-\x7f\ufffd]")
 _PROLOG_ITEM = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.DOTALL)
 _DOCTYPE_START = re.compile(rb"\s*<!DOCTYPE", re.IGNORECASE)
 _DTD_SPECIAL = re.compile(rb"[\"'\[\]>]|<!--")
@@ -155,7 +156,7 @@ def parse_feed(
         result, warnings, data = _run_feedparser(body, headers, url)
     except Exception as exc:  # feedparser has crash inputs (bad character references, bad entities)
         raise FetchError(f"parse error: {type(exc).__name__}: {_short(exc)}") from None
-    entries = [e for e in result.get("entries", []) if isinstance(e, Mapping)]
+    entries = [e for e in result.get("entries", []) if isinstance(e, dict)]
     if not entries:
         raise FetchError(_no_entries_reason(body, headers, result, data))
     try:
@@ -180,14 +181,7 @@ def _run_feedparser(body: bytes, headers: Mapping[str, str], url: str) -> tuple[
     if (stripped := body.lstrip()).startswith(b"<?xml"):
         body = stripped  # blank lines before the XML declaration are a common server bug
     content_type = {k.lower(): str(v) for k, v in headers.items() if str(k).lower() == "content-type"}
-    step: dict[str, Any] = {}
-    # Decode first, with feedparser's own charset rules, so the DOCTYPE can be found in any encoding.
-    data = convert_to_utf8(content_type, body, step)
-    warnings = []
-    if isinstance(exc := step.get("bozo_exception"), feedparser.CharacterEncodingOverride):
-        warnings.append(f"charset override: {_short(exc)}")
-    elif isinstance(exc, feedparser.CharacterEncodingUnknown):
-        warnings.append("charset unknown")
+    data, warnings = _decode(body, content_type)
     safe, had_subset = _strip_doctype(data)
     if had_subset:
         warnings.append("DOCTYPE with entity declarations removed")
@@ -200,6 +194,24 @@ def _run_feedparser(body: bytes, headers: Mapping[str, str], url: str) -> tuple[
     if result.get("bozo") and result.get("bozo_exception") is not None:
         warnings.append(f"parsed with errors: {_short(result['bozo_exception'])}")
     return result, warnings, data
+
+
+def _decode(body: bytes, content_type: dict[str, str]) -> tuple[bytes, list[str]]:
+    """The document as UTF-8, by feedparser's charset rules, so the DOCTYPE is found in any encoding."""
+    step: dict[str, Any] = {}
+    data = convert_to_utf8(content_type, body, step)
+    exc = step.get("bozo_exception")
+    if isinstance(exc, feedparser.CharacterEncodingOverride):
+        # feedparser reads a UTF-8 document with one bad byte as windows-1252, garbling every
+        # other non-ASCII character; when most non-ASCII bytes are valid UTF-8, replace the bad ones.
+        text = body.decode("utf-8-sig", "replace")
+        bad = text.count("\ufffd")
+        if bad and len(_NON_ASCII.findall(text)) >= bad:
+            return text.encode("utf-8"), [f"charset: {bad} invalid UTF-8 sequences replaced"]
+        return data, [f"charset override: {_short(exc)}"]
+    if isinstance(exc, feedparser.CharacterEncodingUnknown):
+        return data, ["charset unknown"]
+    return data, []
 
 
 def _strip_doctype(data: bytes) -> tuple[bytes, bool]:
@@ -267,7 +279,7 @@ class _Item:
 
 
 def _build(
-    result: Any, entries: list[Mapping[str, Any]], url: str, fetched: datetime, max_entries: int, cap: int
+    result: Any, entries: list[dict[str, Any]], url: str, fetched: datetime, max_entries: int, cap: int
 ) -> tuple[str, list[_Item], bool, int]:
     meta = result.get("feed") or {}
     title = _plain(meta.get("title"), meta.get("title_detail"))[:cap]
@@ -282,10 +294,10 @@ def _build(
     return title, items, unstable, len(entries) - len(keep)
 
 
-def _entry_time(entry: Mapping[str, Any], fetched: datetime) -> datetime | None:
+def _entry_time(entry: dict[str, Any], fetched: datetime) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         try:
-            moment = datetime(*entry[key][:6], tzinfo=UTC)
+            moment = datetime(*dict.get(entry, key)[:6], tzinfo=UTC)  # dict.get: no feedparser fallbacks
         except (KeyError, TypeError, ValueError, OverflowError):
             continue
         if _EARLIEST <= moment <= fetched + timedelta(days=1):
@@ -330,13 +342,12 @@ def _make_distinct(items: list[_Item]) -> tuple[list[_Item], bool]:
     for i in items:
         first.setdefault((i.guid, None, i.title, i.text) if i.guid else (None, i.url, i.title, i.text), i)
     items = list(first.values())
-    urls, guids = Counter(i.url for i in items if i.url), Counter(i.guid for i in items if i.guid)
-    common = {v for v, n in (urls + guids).items() if n > 1 and 2 * n > len(items)}
+    common_urls, common_guids = _common(i.url for i in items), _common(i.guid for i in items)
     anchors = Counter(url for url, _ in {(i.url, i.anchored) for i in items if i.url})
-    unstable, kept, owner = bool(common), list[_Item](), dict[str, int]()
+    unstable, kept, owner = bool(common_urls or common_guids), list[_Item](), dict[str, int]()
     for item in items:
-        url = None if item.url in common else item.anchored if anchors[item.url] > 1 else item.url
-        item = replace(item, url=url, guid=None if item.guid in common else item.guid)
+        url = None if item.url in common_urls else item.anchored if anchors[item.url] > 1 else item.url
+        item = replace(item, url=url, guid=None if item.guid in common_guids else item.guid)
         if item.url in owner:
             unstable, same = True, kept[owner[item.url]]
             if (item.title and item.title == same.title) or (item.text and item.text == same.text):
@@ -348,6 +359,13 @@ def _make_distinct(items: list[_Item]) -> tuple[list[_Item], bool]:
         kept.append(item)
     shared = {g for g, n in Counter(i.guid for i in kept if i.guid).items() if n > 1}
     return [replace(i, guid=None) if i.guid in shared else i for i in kept], unstable or bool(shared)
+
+
+def _common(values: Iterable[str | None]) -> set[str]:
+    """Values that most of the items share (at least two)."""
+    counts = Counter(values)
+    total = counts.total()
+    return {v for v, n in counts.items() if v and n > 1 and 2 * n > total}
 
 
 def _articles(items: list[_Item], *, feed: str, outlet: str | None, fetched: datetime) -> list[Article]:

@@ -260,7 +260,7 @@ def _read_body(resp: requests.Response, attempt: _Attempt) -> bytes:
     try:
         # read1 returns what has arrived (read() would wait for a full chunk, past the deadline), and
         # urllib3 decompresses no more than asked for: never more than one byte past the cap.
-        for chunk in [resp.raw.read(decode_content=True)]:
+        while chunk := resp.raw.read1(min(CHUNK, cap + 1 - len(body)), decode_content=True):
             body += chunk
             if len(body) > cap:
                 raise _error(f"too large: more than {cap} bytes")

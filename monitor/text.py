@@ -67,7 +67,7 @@ _NEXT_TOKEN = re.compile(r"\s+[\"'\u201c\u2018\u00ab(\[]*(\S)(\w*)")
 _BLOCK_BREAK = re.compile(r"\n\s*\n|\n(?![ \t]*[a-z])")
 # "WARSAW (Sept 4) - ", "PALM BEACH, Fla. - ", "PARIS, Jan 6 - ", "KYIV (Reuters) - "
 _DATELINE = re.compile(
-    r"[ \t]*[A-Z][A-Z.'\u2019-]*[A-Z.](?:[ \t]+[A-Z][A-Z.'\u2019-]*[A-Z.])*"
+    r"[ \t]*[A-Z][A-Z.'\u2019-]+[A-Z.](?:[ \t]+[A-Z][A-Z.'\u2019-]*[A-Z.])*"
     r"(?:,[ \t]*[A-Za-z][\w.'\u2019 ]{0,28}?)?(?:[ \t]*\([^()\n]{1,30}\))?[ \t]*[-\u2013\u2014]{1,2}[ \t]+"
 )
 
@@ -143,7 +143,7 @@ def split_sentences(text: str) -> list[str]:
 
 
 _CLAUSE_BREAK = re.compile(
-    r"\s*;\s*|,?\s+\b(?:but|though|although|whereas|however|while)\b,?\s+|\s+[-\u2013\u2014]{1,2}\s+"
+    r"\s*;\s*|,?\s+\b(?:but|though|although|whereas|however)\b,?\s+|\s+[-\u2013\u2014]{1,2}\s+"
     r"(?=(?:but|though|although)\b)",
     re.I,
 )
@@ -182,7 +182,7 @@ _WORDS = sorted([*_UNITS, *_TENS, *_SCALES, "hundred", "dozen"], key=len, revers
 _W = r"\b(?:" + "|".join(_WORDS) + r")(?!\w)"
 #: Regex source matching one number in digits or words; embed it in your own patterns.
 NUMBER = (
-    r"(?:(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w,]*\d)(?:\s+(?i:thousand|million|billion)\b)?"
+    r"(?:(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?!\w|,\d)(?:\s+(?i:thousand|million|billion)\b)?"
     r"|(?i:(?:\b(?:half\s+)?a\s+(?=(?:dozen|hundred|thousand|million)\b))?" + _W + r"(?:(?:\s+and\s+|[\s-]+)" + _W + r")*))"
 )
 _NUMBER = re.compile(NUMBER)
@@ -307,7 +307,7 @@ _LEADERS = {
     "LT": "Nauseda Naus\u0117da", "LV": "Rinkevics Rinkevi\u010ds", "CN": "Xi_Jinping", "KP": "Kim_Jong_Un",
 }
 _ALIASES = {
-    "GB": "Britain Great_Britain UK U.K. United_Kingdom", "US": "US U.S. U.S.A. USA United_States America",
+    "GB": "Britain Great_Britain UK U.K. United_Kingdom", "US": "US U.S. U.S.A. USA United_States",
     "RU": "Russia", "CZ": "Czech_Republic", "TR": "Turkey", "NL": "Holland", "CI": "Ivory_Coast",
     "VA": "Vatican", "CD": "DRC DR_Congo Democratic_Republic_of_the_Congo", "BN": "Brunei", "CV": "Cape_Verde",
     "MM": "Burma", "TL": "East_Timor", "AE": "UAE", "MK": "Macedonia",
@@ -422,11 +422,11 @@ def country_code(name: str) -> str | None:
 
 _LOCATION_BEFORE = re.compile(
     r"\b(?:in|at|to|into|from|near|inside|outside|across|over|via|toward|towards|through|throughout|within"
-    r"|on|around|after|visiting|visited|the|a)\s+$",
+    r"|on|around|visiting|visited)\s+(?:the\s+)?$",
     re.I,
 )
 _EVENT_AFTER = re.compile(
-    r"\s+(?:talks|summit|meeting|conference|declaration|agreements?|accords?|memorandum|format|process"
+    r"['\u2019]?\s+(?:talks|summit|meeting|conference|declaration|agreements?|accords?|memorandum|format|process"
     r"|airport|embassy|correspondent|bureau|office|Post|Times|Journal)\b"
 )
 
@@ -434,18 +434,15 @@ _EVENT_AFTER = re.compile(
 def is_location(text: str, mention: CountryMention) -> bool:
     """Whether a mention names a place ("in Paris", "the Paris summit"), not a government acting.
 
-    >>> t = "Berlin said so in Warsaw"
+    >>> t = "Berlin said so in Warsaw after the Paris talks"
     >>> [is_location(t, m) for m in find_countries(t)]
-    [False, True]
+    [False, True, True]
     """
-    if mention.kind in ("leader", "institution"):
+    if mention.kind in ("leader", "institution", "adjective"):
         return False
-    before = text[max(0, mention.start - 16) : mention.start]
-    if _LOCATION_BEFORE.search(before) and not before.rstrip().lower().endswith("the") or (
-        mention.kind in ("name", "capital") and before.rstrip().lower().endswith(("the", " a"))
-    ):
-        return mention.kind != "adjective"
-    return bool(_EVENT_AFTER.match(text, mention.end)) and mention.kind in ("name", "capital")
+    if _LOCATION_BEFORE.search(text, max(0, mention.start - 20), mention.start):
+        return True
+    return bool(_EVENT_AFTER.match(text, mention.end))
 
 
 # -- negation, hedging, conditions, attribution ---------------------------------
@@ -462,12 +459,15 @@ _HEDGE = re.compile(
     r"|analysts?|potentially|hypothetical\w*|in theory|would like)\b",
     re.I,
 )
-_PREMISE = r"(?:a |the |any )?(?:ceasefire|truce|peace (?:deal|agreement|settlement)|(?:war|fighting|hostilities) (?:ends|stops|is over))"
+_PREMISE = (
+    r"(?:a |the |any )?(?:ceasefire|truce|peace|settlement|deal|(?:war|fighting|hostilities|conflict) "
+    r"(?:ends|stops|is over))"
+)
 _CONDITION = re.compile(
     r"\bonly\s+(?:if|when|once|after|with|under|in)\b|\bprovided\b|\bproviding that\b|\bon (?:the )?condition\b"
     r"|\bconditional (?:on|upon)\b|\bconditioned on\b|\bdepend(?:s|ing|ent)? (?:on|upon)\b|\bsubject to\b"
     r"|\bunless\b|\bas long as\b|\brequir(?:e|es|ed|ing)\b|\bin (?:exchange|return) for\b|\bmandate\b"
-    r"|\bapproval\b|\bvote (?:in|by|of)\b|\bdecide later\b|\b(?:if|when|once)\b(?!\s+" + _PREMISE + r")",
+    r"|\bapproval\b|\bvote (?:in|by|of)\b|\bdecide later\b|\bif\b(?!\s+" + _PREMISE + r")",
     re.I,
 )
 _COMMENTARY = re.compile(
@@ -527,10 +527,11 @@ def is_commentary(text: str, start: int = 0, end: int | None = None) -> bool:
 # -- who does it ------------------------------------------------------------------
 
 _NOT_AGENT_BEFORE = re.compile(
-    r"\b(?:for|with|against|than|alongside|between|about|like|including|among|of|from|to|in|on|into|and|or)"
-    r"\s+(?:the\s+)?$",
+    r"\b(?:for|with|against|than|alongside|between|about|like|including|among|from|to|in|on|into|over|at"
+    r"|toward|towards|by helping)\s+(?:the\s+|a\s+|an\s+)?$",
     re.I,
 )
+_TITLE_BEFORE = re.compile(r"(?:\b[A-Z][\w.'\u2019-]*\s+){1,5}$")
 _POSSESSIVE = re.compile(
     r"['\u2019]s?\s+(?![A-Z])(?!(?:government|leader|president|prime|chancellor|foreign|defen[cs]e|military"
     r"|armed|army|troops|soldiers|forces|officials|cabinet|parliament|ministry|spokes\w+|envoy|embassy)\b)"
@@ -553,9 +554,14 @@ _NEW_SUBJECT = re.compile(r"\b(?:countries|nations|allies|governments|partners|o
 
 
 def _is_agent(text: str, m: CountryMention) -> bool:
+    """A mention that can act: not a place, not "Poland's neighbours", not "talks with Russian President X"."""
     if is_location(text, m) or _POSSESSIVE.match(text, m.end):
         return False
-    return not (m.kind != "adjective" and _NOT_AGENT_BEFORE.search(text, max(0, m.start - 24), m.start))
+    lead = m.start
+    title = _TITLE_BEFORE.search(text, max(0, lead - 60), lead)
+    if title:  # "between Russian President Vladimir Putin": look before the title words
+        lead = title.start()
+    return not _NOT_AGENT_BEFORE.search(text, max(0, lead - 24), lead)
 
 
 def subject_of(
@@ -565,7 +571,8 @@ def subject_of(
 
     Looks back from ``pos`` (not before ``start``) for the nearest country that
     acts (not "in Warsaw", "for Ukraine", "Poland's neighbours"), with the
-    countries coordinated with it ("France and Britain"). A reporting verb in
+    countries coordinated with it ("France and Britain"). When that nearest
+    country is in ``exclude`` the answer is empty. A reporting verb in
     between that introduces someone else ("Macron said 26 countries ...") gives
     nothing; one followed by a pronoun ("Berlin said it would ...") does not.
 
@@ -578,12 +585,8 @@ def subject_of(
     """
     if not isinstance(text, str):
         return []
-    found = [
-        m
-        for m in _countries(text)
-        if start <= m.start and m.end <= pos and m.code not in exclude and (not agents_only or _is_agent(text, m))
-    ]
-    if not found:
+    found = [m for m in _countries(text) if start <= m.start and m.end <= pos and (not agents_only or _is_agent(text, m))]
+    if not found or found[-1].code in exclude:
         return []
     groups: list[list[CountryMention]] = []
     for m in found:
@@ -605,6 +608,6 @@ def subject_of(
         chosen.insert(0, group)
     codes: list[str] = []
     for group in chosen:
-        if group[0].code not in codes:
+        if group[0].code not in codes and group[0].code not in exclude:
             codes.append(group[0].code)
     return codes

@@ -29,10 +29,13 @@ def item(n: int, text: str = "", *, title: str | None = None, when: datetime | N
     }
 
 
-def write_config(folder: Path, feeds: dict[str, str], extra: str = "", interval: str = "1m") -> Path:
+def write_config(
+    folder: Path, feeds: dict[str, str], extra: str = "", interval: str = "1m", database_url: str | None = None
+) -> Path:
     config = folder / "config"
     config.mkdir(parents=True, exist_ok=True)
-    body = [f'[database]\nurl = "sqlite:///{folder / "state" / "monitor.db"}"\n', extra]
+    url = database_url or f"sqlite:///{folder / 'state' / 'monitor.db'}"
+    body = [f'[database]\nurl = "{url}"\n', extra]
     for name, url in feeds.items():
         body.append(f'[[feeds]]\nname = "{name}"\nurl = "{url}"\ninterval = "{interval}"\n')
     path = config / "monitor.toml"

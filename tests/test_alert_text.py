@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor import alert_text
 from monitor.model import Alert, Article, Change
@@ -200,8 +203,8 @@ def test_plain_text_lists_every_change_with_direction_and_baseline() -> None:
     assert "2. Coalition: troop stance (DE)\n   Changed: conditional -> committed (stronger)" in text
     assert "   Baseline: conditional" in text
     assert "3. Russia: drone attack (RU)\n   Event: launched=810, intercepted=747" in text
-    # Without an article, no article lines, and no outlets counted.
-    assert "Reported by 0 independent outlets" in text
+    # Without an article or a count, no article or outlet lines.
+    assert text.count("Reported by") == 1 and text.count("Article:") == 1
 
 
 def test_plain_text_does_not_present_non_web_links_as_links() -> None:
@@ -233,6 +236,23 @@ def parse_tags(document: str) -> list[tuple[str, dict[str, str | None]]]:
     return parser.tags
 
 
+ALLOWED_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "body",
+    "p",
+    "div",
+    "h3",
+    "strong",
+    "table",
+    "tr",
+    "th",
+    "td",
+}
+ALLOWED_TAGS |= {"q", "code", "small", "a"}
+
 HOSTILE = article(
     title='<script>alert(1)</script><img src=x onerror="alert(2)">',
     outlet="<b>Outlet</b>",
@@ -246,8 +266,7 @@ def test_html_escapes_everything_from_articles() -> None:
     )
     document = alert_text.html(make_alert(change, articles=[HOSTILE]))
     tags = parse_tags(document)
-    allowed = {"html", "head", "meta", "title", "body", "p", "div", "h3", "strong", "table", "tr", "th", "td"}
-    assert {tag for tag, _ in tags} <= allowed | {"q", "code", "small"}
+    assert {tag for tag, _ in tags} <= ALLOWED_TAGS - {"a"}
     assert not any(name.startswith("on") for _, attrs in tags for name in attrs)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in document
     assert "&lt;svg onload=x&gt;" in document
@@ -392,3 +411,32 @@ def test_redact_text_removes_tokens_wherever_they_appear() -> None:
     assert "http://***@127.0.0.1:9/hook/***?token=***" in text
     # What is not secret stays readable.
     assert redact_text("POST /hook failed", urls=["http://127.0.0.1:1/hook"]) == "POST /hook failed"
+
+
+# -- any text at all ----------------------------------------------------------------
+
+
+VALUES = st.one_of(
+    st.none(),
+    st.integers(),
+    st.text(),
+    st.lists(st.text(max_size=10), max_size=4),
+    st.dictionaries(
+        st.text(max_size=10), st.one_of(st.integers(), st.none(), st.text(max_size=10)), max_size=3
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(title=st.text(), evidence=st.text(), label=st.text(max_size=50), url=st.text(max_size=60), new=VALUES)
+def test_any_article_text_stays_text(title: str, evidence: str, label: str, url: str, new: object) -> None:
+    change = pledges(label=label, evidence=evidence, new=new)
+    alert = make_alert(change, change, articles=[article(title=title, url=url, outlet=title)])
+    subject = alert_text.subject(alert)
+    assert not any(unicodedata.category(ch) == "Cc" for ch in subject) and "=?" not in subject
+    tags = parse_tags(alert_text.html(alert))
+    assert {tag for tag, _ in tags} <= ALLOWED_TAGS
+    assert not any(name.startswith("on") for _, attrs in tags for name in attrs)
+    assert all(alert_text.is_web_link(attrs.get("href")) for tag, attrs in tags if tag == "a")
+    json.dumps(alert_text.payload(alert), allow_nan=False)
+    assert alert_text.plain_text(alert) and alert_text.summary(alert)

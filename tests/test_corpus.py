@@ -15,7 +15,6 @@ import pytest
 from monitor.config import load_config
 from monitor.daemon import Poller
 from monitor.runtime import Runtime
-from monitor.store.feeds import sync_feeds
 from monitor.testing import LocalServer
 from tests.helpers import write_config
 
@@ -34,8 +33,7 @@ def test_every_corpus_feed_yields_articles_or_a_clear_recorded_error(tmp_path: P
         feeds[f"corpus-{index:03d}"] = feed_server.serve(f"/{index}", path.read_bytes(), content_type=content_type)
     config = write_config(tmp_path, feeds, extra="[service]\nconcurrency = 4\nper_host = 4\n")
     rt = Runtime(load_config(config))
-    with rt.store.transaction() as session:
-        sync_feeds(session, rt.config.feeds)
+    rt.store.sync_feeds(rt.config.feeds)
     poller = Poller(rt, on_outcome=lambda outcome: None)
     try:
         outcomes = poller.poll_once()

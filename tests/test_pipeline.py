@@ -104,10 +104,8 @@ def test_the_poller_polls_only_due_feeds(tmp_path: Path, feed_server: LocalServe
     url = feed_server.serve("/feed.xml", rss([item(1)]))
     config = write_config(tmp_path, {"f": url}, interval="1h")
     rt = Runtime(load_config(config))
-    from monitor.store.feeds import sync_feeds
-
-    with rt.store.transaction() as session:
-        sync_feeds(session, rt.config.feeds)
+    
+    rt.store.sync_feeds(rt.config.feeds)
     poller = Poller(rt, on_outcome=lambda o: None)
     try:
         first = poller.claim(10)

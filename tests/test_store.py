@@ -79,3 +79,14 @@ def test_dedup_keys_and_known_facts(store: Store) -> None:
         overview = facts.facts_overview(s)
     assert known.state == {"c.c.n": 27} and known.baseline == {"c.c.n": 26}
     assert overview[0].current == 27 and overview[0].baseline == 26 and "https://x.example/1" in overview[0].source
+
+
+def test_migrations_match_the_models(store: Store) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from monitor.store.schema import Base
+
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert diff == []

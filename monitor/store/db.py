@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..config import FeedConfig
 from .engine import make_engine, migrate, redact_url
 
 __all__ = ["Store"]
 
 log = logging.getLogger(__name__)
 
-# Serialises "read what is known, diff, write changes" across instances on
-# PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers.
+# Transaction-scoped advisory locks on PostgreSQL (SQLite's BEGIN IMMEDIATE
+# already serialises writers): one for "read what is known, diff, write
+# changes", one for making the feeds table match the config when several
+# instances start at once.
 FACTS_LOCK_ID = 0x6661637473
+FEEDS_SYNC_LOCK_ID = 0x6665656473
 
 
 class Store:
@@ -44,9 +48,21 @@ class Store:
         with self._sessions() as session, session.begin():
             yield session
 
-    def lock_facts(self, session: Session) -> None:
+    def lock(self, session: Session, lock_id: int) -> None:
+        """Hold ``lock_id`` until the transaction ends (PostgreSQL; a no-op on SQLite)."""
         if self.is_postgres:
-            session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": FACTS_LOCK_ID})
+            session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+
+    def lock_facts(self, session: Session) -> None:
+        self.lock(session, FACTS_LOCK_ID)
+
+    def sync_feeds(self, feeds: Sequence[FeedConfig]) -> None:
+        """Make the feeds table match the config, safely when instances start together."""
+        from .feeds import sync_feeds
+
+        with self.transaction() as session:
+            self.lock(session, FEEDS_SYNC_LOCK_ID)
+            sync_feeds(session, feeds)
 
     def dispose(self) -> None:
         self.engine.dispose()

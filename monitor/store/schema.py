@@ -80,7 +80,7 @@ class ArticleKey(Base):
 
     __tablename__ = "article_keys"
 
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
     article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
 
 

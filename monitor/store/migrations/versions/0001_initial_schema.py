@@ -114,7 +114,7 @@ def upgrade() -> None:
 
     op.create_table(
         "article_keys",
-        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.String(length=100), nullable=False),
         sa.Column("article_id", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["article_id"],
