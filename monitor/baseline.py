@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,16 @@ from .runtime import Runtime
 from .store import facts as fact_store
 from .store.facts import BaselineFact
 
-__all__ = ["BuildResult", "baseline_article_path", "build_baseline", "extract_baseline", "known_from_baseline"]
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "BuildResult",
+    "baseline_article_path",
+    "build_baseline",
+    "ensure_baseline",
+    "extract_baseline",
+    "known_from_baseline",
+]
 
 
 @dataclass(frozen=True)
@@ -70,3 +80,19 @@ def build_baseline(rt: Runtime, path: Path | None = None, *, replace: bool = Fal
     with rt.store.transaction() as session:
         fact_store.save_baseline(session, facts, replace=replace)
     return BuildResult(True, facts, path.name)
+
+
+def ensure_baseline(rt: Runtime) -> BuildResult | None:
+    """Build the baseline from the configured article if none is stored yet.
+
+    Without a baseline every first claim would be "new"; the service builds
+    it on first start so that a fresh install alerts on real changes only.
+    """
+    if rt.config.baseline_article is None:
+        return None
+    with rt.store.transaction() as session:
+        if fact_store.baseline_facts(session):
+            return None
+    result = build_baseline(rt)
+    log.info("baseline built from %s: %d facts", result.source, len(result.facts))
+    return result

@@ -93,12 +93,14 @@ def run(rt: Runtime, instance_name: str | None) -> None:
 @with_runtime
 def poll(rt: Runtime, feeds: tuple[str, ...], as_json: bool) -> None:
     """Poll every feed (or the named ones) once now and print a summary."""
+    from .baseline import ensure_baseline
     from .daemon import Poller
     known = {f.name for f in rt.config.feeds}
     for name in feeds:
         if name not in known:
             raise MonitorError(f"no feed named {name!r} in {rt.config.source}")
     rt.store.sync_feeds(rt.config.feeds)
+    ensure_baseline(rt)
     poller = Poller(rt, on_outcome=lambda outcome: None)
     try:
         outcomes = poller.poll_once(list(feeds) or None)

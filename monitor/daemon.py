@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import make_url
 
+from .baseline import ensure_baseline
 from .pipeline import PollOutcome, poll_feed
 from .runtime import Runtime
 from .store.feeds import FeedState, claim_due_feeds
@@ -130,6 +131,7 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
     lock = _sqlite_lock(rt)
     rt.store.sync_feeds(rt.config.feeds)
     _heartbeat(rt)
+    ensure_baseline(rt)
     rt.plugins  # noqa: B018 - load plugins before the first tick, and log their failures once
     poller = Poller(rt)
     scheduler = BackgroundScheduler(timezone=UTC)

@@ -15,12 +15,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
 from xml.sax import SAXParseException
 
 import feedparser
 import lxml.html
+from feedparser.datetimes.rfc822 import timezone_names
 from feedparser.encodings import convert_to_utf8
 
 from .errors import FetchError
@@ -35,6 +37,7 @@ _KEY_HASH_CHARS = 62  # "g:" + 62 hex digits fits the store's 64-character key c
 # Control characters and lone surrogates: not text, and lxml and databases refuse them.
 _JUNK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _TAG = re.compile(r"<[^>]*>?")
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 # Markup still present in extracted text: the feed escaped its HTML twice.
 _LEFTOVER_MARKUP = re.compile(
     r"<(?:script|style|iframe|object|embed|p|div|br|img|a|span)[\s/>]", re.IGNORECASE
@@ -47,9 +50,17 @@ _INLINE_TAGS = frozenset(
     }
 )  # fmt: skip
 _HTML_PARSER = lxml.html.HTMLParser(
-    encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+    no_network=True,
+    default_doctype=False,
+    huge_tree=True,
 )
 _HTML_HINT = re.compile(rb"<html[\s>]|<!doctype\s+html|<head[\s>]|<body[\s>]", re.IGNORECASE)
+_ZONE = re.compile(r"[+-](\d\d):?(\d\d)\s*$|\b([A-Za-z]{1,5})\s*$")
+_ZONE_NAMES = {*timezone_names, "utc"}
+_NEW_DECL = b"<?xml version='1.0' encoding='utf-8'?>\n"  # what convert_to_utf8 adds when there is none
 _NON_ASCII = re.compile(r"[^\x00-\x7f\ufffd]")
 _PROLOG_ITEM = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.DOTALL)
 _DOCTYPE_START = re.compile(rb"\s*<!DOCTYPE", re.IGNORECASE)
@@ -110,9 +121,11 @@ def _html_to_text_once(html: str) -> str:
         for element in root.iter():
             if isinstance(element.tag, str) and element.tag not in _INLINE_TAGS:
                 element.text, element.tail = " " + (element.text or ""), " " + (element.tail or "")
-        return _collapse(_JUNK.sub("", root.text_content()))
-    except Exception:  # lxml raises on empty or odd documents; a crude strip is better than nothing
-        return _collapse(_TAG.sub(" ", html))
+        text = _collapse(_JUNK.sub("", root.text_content()))
+    except Exception:  # lxml raises on empty or odd documents
+        text = ""
+    # libxml2 gives up on markup nested over 2048 deep: a crude strip is better than nothing.
+    return text or _collapse(unescape(_TAG.sub(" ", _SCRIPT_OR_STYLE.sub(" ", html))))
 
 
 def _collapse(text: str) -> str:
@@ -201,6 +214,8 @@ def _decode(body: bytes, content_type: dict[str, str]) -> tuple[bytes, list[str]
     step: dict[str, Any] = {}
     data = convert_to_utf8(content_type, body, step)
     exc = step.get("bozo_exception")
+    if data.startswith(_NEW_DECL) and not _declared(body, step.get("encoding")):
+        data = data[: len(_NEW_DECL) - 1] + data[len(_NEW_DECL) :]  # keeps error line numbers right
     if isinstance(exc, feedparser.CharacterEncodingOverride):
         # feedparser reads a UTF-8 document with one bad byte as windows-1252, garbling every
         # other non-ASCII character; when most non-ASCII bytes are valid UTF-8, replace the bad ones.
@@ -212,6 +227,13 @@ def _decode(body: bytes, content_type: dict[str, str]) -> tuple[bytes, list[str]
     if isinstance(exc, feedparser.CharacterEncodingUnknown):
         return data, ["charset unknown"]
     return data, []
+
+
+def _declared(body: bytes, encoding: str | None) -> bool:
+    try:
+        return body[:64].decode(encoding or "utf-8", "replace").lstrip("\ufeff").startswith("<?xml")
+    except LookupError:
+        return True
 
 
 def _strip_doctype(data: bytes) -> tuple[bytes, bool]:
@@ -295,14 +317,25 @@ def _build(
 
 
 def _entry_time(entry: dict[str, Any], fetched: datetime) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+    for key in ("published", "updated", "created"):
+        if _bad_zone(dict.get(entry, key)):  # dict.get: no feedparser fallback from one key to another
+            continue
         try:
-            moment = datetime(*dict.get(entry, key)[:6], tzinfo=UTC)  # dict.get: no feedparser fallbacks
-        except (KeyError, TypeError, ValueError, OverflowError):
+            moment = datetime(*dict.get(entry, f"{key}_parsed")[:6], tzinfo=UTC)
+        except (TypeError, ValueError, OverflowError):
             continue
         if _EARLIEST <= moment <= fetched + timedelta(days=1):
             return moment
     return None
+
+
+def _bad_zone(raw: Any) -> bool:
+    """An offset beyond +-14:59 or a zone name feedparser would silently read as UTC."""
+    if not isinstance(raw, str) or not (match := _ZONE.search(raw)):
+        return False
+    if match.group(3):
+        return match.group(3).lower() not in _ZONE_NAMES
+    return int(match.group(1)) > 14 or int(match.group(2)) > 59
 
 
 def _item(entry: Mapping[str, Any], published: datetime, base: str, site: set[str | None], cap: int) -> _Item:
@@ -341,12 +374,12 @@ def _make_distinct(items: list[_Item]) -> tuple[list[_Item], bool]:
     first: dict[tuple[str | None, ...], _Item] = {}
     for i in items:
         first.setdefault((i.guid, None, i.title, i.text) if i.guid else (None, i.url, i.title, i.text), i)
-    items = list(first.values())
+    anchors = Counter(url for url, _ in {(i.url, i.anchored) for i in first.values() if i.url})
+    items = [replace(i, url=i.anchored) if anchors[i.url] > 1 else i for i in first.values()]
     common_urls, common_guids = _common(i.url for i in items), _common(i.guid for i in items)
-    anchors = Counter(url for url, _ in {(i.url, i.anchored) for i in items if i.url})
     unstable, kept, owner = bool(common_urls or common_guids), list[_Item](), dict[str, int]()
     for item in items:
-        url = None if item.url in common_urls else item.anchored if anchors[item.url] > 1 else item.url
+        url = None if item.url in common_urls else item.url
         item = replace(item, url=url, guid=None if item.guid in common_guids else item.guid)
         if item.url in owner:
             unstable, same = True, kept[owner[item.url]]
@@ -362,10 +395,10 @@ def _make_distinct(items: list[_Item]) -> tuple[list[_Item], bool]:
 
 
 def _common(values: Iterable[str | None]) -> set[str]:
-    """Values that most of the items share (at least two)."""
+    """Values every item carries (two or more), or most items (three or more)."""
     counts = Counter(values)
     total = counts.total()
-    return {v for v, n in counts.items() if v and n > 1 and 2 * n > total}
+    return {v for v, n in counts.items() if v and (n == total > 1 or (n > 2 and 2 * n > total))}
 
 
 def _articles(items: list[_Item], *, feed: str, outlet: str | None, fetched: datetime) -> list[Article]:

@@ -24,7 +24,16 @@ from .api import Notifier
 from .errors import DeliveryError
 from .model import Alert, Article
 
-__all__ = ["LocalServer", "RecordingNotifier", "Request", "Response", "feed_server", "make_article"]
+__all__ = [
+    "LocalServer",
+    "MailRecorder",
+    "RecordingNotifier",
+    "Request",
+    "Response",
+    "feed_server",
+    "make_article",
+    "smtp_server",
+]
 
 
 @dataclass
@@ -225,3 +234,65 @@ class RecordingNotifier(Notifier):
 
 def fail_with(message: str, *, retryable: bool = True, retry_after: float | None = None) -> DeliveryError:
     return DeliveryError(message, retryable=retryable, retry_after=retry_after)
+
+
+@dataclass
+class ReceivedMail:
+    mail_from: str
+    rcpt_tos: list[str]
+    content: bytes
+
+    @property
+    def message(self) -> Any:
+        import email
+        import email.policy
+
+        return email.message_from_bytes(self.content, policy=email.policy.default)
+
+
+@dataclass
+class MailRecorder:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts.
+
+    ``on_data`` may be set to a callable run when a message arrives, before
+    the server answers 250 (to act as a crash at the worst moment).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    received: list[ReceivedMail] = field(default_factory=list)
+    on_data: Callable[[ReceivedMail], None] | None = None
+    _controller: Any = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        mail = ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+        self.received.append(mail)
+        if self.on_data:
+            self.on_data(mail)
+        return "250 Message accepted"
+
+    def start(self) -> MailRecorder:
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        with socket.socket() as sock:
+            sock.bind((self.host, 0))
+            self.port = sock.getsockname()[1]
+        self._controller = Controller(self, hostname=self.host, port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller:
+            self._controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[MailRecorder]:
+    """A loopback SMTP server (needs aiosmtpd) that records what it receives."""
+    server = MailRecorder().start()
+    try:
+        yield server
+    finally:
+        server.stop()

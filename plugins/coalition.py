@@ -79,7 +79,10 @@ _DEPLOY = (
     rf"(?:{_VERB}\s+{_FILL}{_TROOPS}\b|deploy(?:s|ed|ing)?\s+(?:to|in|into|on)\s+(?:Ukraine|Ukrainian)|{_PART}\b"
     rf"|(?:maintain|keep)\s+a\s+presence\s+on\s+land)"
 )
-_PLEDGE_OBJECT = re.compile(rf"^\s*(?:to\s+)?(?:\w+\s+){{0,2}}?{_DEPLOY}|^\s*(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}?{_FORCE}\b", re.I)
+_PLEDGE_OBJECT = re.compile(
+    rf"^\s*(?:[\w,]+\s+){{0,3}}?(?:to\s+)?(?:\w+\s+)?{_DEPLOY}|^\s*(?:to\s+)?(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}?{_FORCE}\b",
+    re.I,
+)
 _TOTAL = re.compile(
     rf"\b(?:force|contingent|mission|deployment|presence)\s+(?:of|numbering|totall?ing|comprising)\s+(?P<q>(?:up to|as many"
     rf" as|about|around|roughly|some|nearly|almost|at least|more than|over|between)\s+)?(?P<n>{NUM})(?P<r>\s*(?:to|and|-|\u2013|or)\s*{NUM})?"
@@ -307,7 +310,8 @@ def _co_chairs(sentence: str) -> Iterator[tuple[str, str, object, float]]:
     end = comma if comma >= 0 else len(sentence)
     codes = {
         m.code
-        for m in T.find_countries(sentence[:end])
+        for m in T.find_countries(sentence)
+        if m.end <= end
         if m.code not in NOT_MEMBERS and not T.is_location(sentence, m)
     }
     if len(codes) >= 2:
@@ -330,8 +334,8 @@ def _destination_elsewhere(sentence: str, start: int, end: int) -> bool:
     window_end = min(len(sentence), end + 40)
     if re.search(r"\boutside\b|\bneighbou?ring\b", sentence[start:window_end], re.I):
         return True
-    for m in T.find_countries(sentence[:window_end]):
-        if m.start >= start and m.code != "UA" and _ELSEWHERE_DESTINATION.search(sentence, max(0, m.start - 12), m.start):
+    for m in T.find_countries(sentence):
+        if start <= m.start and m.end <= window_end and m.code != "UA" and _ELSEWHERE_DESTINATION.search(sentence, max(0, m.start - 12), m.start):
             return True
     return False
 
@@ -353,8 +357,7 @@ def _stance(
     subjects = inside[:1] or T.subject_of(sentence, m.start(), exclude=NOT_MEMBERS)
     if not subjects:
         return
-    before = [x.start for x in T.find_countries(sentence[: m.start()])]
-    w_start = max([c_start, *before[-1:]])
+    w_start = c_start
     if T.is_hedged(sentence, w_start, m.end()) or _WISH.search(sentence, w_start, m.end()):
         return
     if T.is_commentary(sentence, c_start, c_end):

@@ -47,7 +47,7 @@ _US_ONLY = frozenset({"US"})
 _GUARANTEE = r"(?:(?:security\s+)?guarantees?|backstop|air (?:support|cover|power)|Article 5[- ](?:like|style)\s+\w+|protection)"
 _OFFER = re.compile(
     r"\b(?:offer(?:s|ed|ing)?|promis(?:e|es|ed|ing)|pledg(?:e|es|ed|ing)|commit(?:s|ted)? to (?:providing|provide)"
-    r"|agreed to (?:provide|give|offer)|(?:will|would|to) (?:provide|give|offer|extend)|providing|extend(?:s|ed))\b"
+    r"|agreed to (?:provide|give|offer)|(?:will|would|to) (?:provide|give|offer|extend|back|support)|providing|extend(?:s|ed))\b"
     rf"[^.;]{{0,40}}?\b{_GUARANTEE}",
     re.I,
 )
@@ -166,8 +166,8 @@ def _plain(sentence: str, start: int, end: int) -> bool:
 
 def _us_first(sentence: str, pos: int) -> bool:
     """The first acting country of the sentence, before ``pos``, is the United States ("Trump said ...")."""
-    for m in T.find_countries(sentence[:pos]):
-        if not T.is_location(sentence, m):
+    for m in T.find_countries(sentence):
+        if m.end <= pos and not T.is_location(sentence, m):
             return m.code == "US"
     return False
 

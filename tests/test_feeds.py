@@ -8,6 +8,7 @@ feedparser crash inputs, charset lies, not-a-feed, GUID chaos), 18 (caps),
 from __future__ import annotations
 
 import os
+import pyexpat
 import sys
 import time
 import tracemalloc
@@ -17,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyexpat
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -60,7 +60,9 @@ def item(
     return "<item>" + "".join(parts) + "</item>"
 
 
-def rss(*items: str, title: str = "Example News", prolog: str = '<?xml version="1.0" encoding="utf-8"?>') -> bytes:
+def rss(
+    *items: str, title: str = "Example News", prolog: str = '<?xml version="1.0" encoding="utf-8"?>'
+) -> bytes:
     channel = f"<title>{title}</title><link>https://news.example.org/</link>{''.join(items)}"
     return f'{prolog}\n<rss version="2.0"><channel>{channel}</channel></rss>'.encode()
 
@@ -73,7 +75,9 @@ def assert_sound(parsed: ParsedFeed) -> None:
     """What every caller may rely on, whatever the feed."""
     assert parsed.articles
     assert len({a.id for a in parsed.articles}) == len(parsed.articles)
-    assert len(set(keys_of(parsed.articles))) == len(keys_of(parsed.articles)), "two articles share a dedup key"
+    assert len(set(keys_of(parsed.articles))) == len(keys_of(parsed.articles)), (
+        "two articles share a dedup key"
+    )
     for article in parsed.articles:
         assert len(article.id) == 64
         assert article.published is not None and article.published.utcoffset() == timedelta(0)
@@ -97,7 +101,12 @@ def test_rss_entry_becomes_an_article() -> None:
         )
     )
     parsed = parse(body)
-    assert (parsed.title, parsed.warning, parsed.unstable_ids, parsed.truncated) == ("Example News", None, False, 0)
+    assert (parsed.title, parsed.warning, parsed.unstable_ids, parsed.truncated) == (
+        "Example News",
+        None,
+        False,
+        0,
+    )
     [article] = parsed.articles
     assert article.title == "Leaders meet in Paris"
     assert article.text == "Twenty-six countries pledged troops."
@@ -244,7 +253,7 @@ def test_a_valid_feed_without_items() -> None:
     [
         (b"<note><to>Ana</to></note>", "not a feed: no entries (no RSS, Atom or RDF root element)"),
         (b"\x00\x01garbage<<<", "not a feed: no entries (not well-formed (invalid token) (line 1))"),
-        (b'<rss version="2.0"><channel><item><title>cut', "not a feed: no entries (no element found (line 1))"),
+        (b'<rss version="2.0"><channel><title>cut', "not a feed: no entries (no element found (line 1))"),
     ],
 )
 def test_no_entries_says_why(body: bytes, message: str) -> None:
@@ -397,7 +406,11 @@ def test_huge_feed_is_capped_at_max_entries() -> None:
     start = datetime(2025, 1, 1, tzinfo=UTC)
     # Oldest first: the newest 100 are the ones kept.
     entries = [
-        item(f"Story {n}", guid=f"id-{n}", date=(start + timedelta(hours=n)).strftime("%a, %d %b %Y %H:%M:%S GMT"))
+        item(
+            f"Story {n}",
+            guid=f"id-{n}",
+            date=(start + timedelta(hours=n)).strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        )
         for n in range(5000)
     ]
     parsed = parse(rss(*entries), max_entries=100)
@@ -479,7 +492,10 @@ BILLION_LAUGHS = {
 
 @pytest.mark.parametrize("prolog", BILLION_LAUGHS.values(), ids=BILLION_LAUGHS.keys())
 def test_billion_laughs_is_bounded_and_flagged(prolog: str) -> None:
-    body = (prolog + '<rss version="2.0"><channel><title>t</title><item><title>&lol9;</title></item></channel></rss>').encode()
+    body = (
+        prolog
+        + '<rss version="2.0"><channel><title>t</title><item><title>&lol9;</title></item></channel></rss>'
+    ).encode()
     cpu = time.process_time()
     outcome = _parse_or_error(body)
     assert time.process_time() - cpu < 1.0
@@ -621,7 +637,9 @@ def test_random_bytes_never_raise_anything_but_fetch_error(body: bytes) -> None:
 @given(
     st.lists(_XMLISH | st.text(max_size=12), max_size=60).map("".join),
     st.sampled_from(["utf-8", "utf-16", "latin-1", "cp1252"]),
-    st.sampled_from([{}, {"content-type": "text/xml"}, {"Content-Type": "application/xml; charset=us-ascii"}]),
+    st.sampled_from(
+        [{}, {"content-type": "text/xml"}, {"Content-Type": "application/xml; charset=us-ascii"}]
+    ),
 )
 def test_random_xmlish_text_never_raises_anything_but_fetch_error(
     text: str, encoding: str, headers: dict[str, str]
@@ -638,7 +656,8 @@ def test_random_xmlish_text_never_raises_anything_but_fetch_error(
         ("<p>One</p><p>Two</p>", "One Two"),
         ("a<br>b<div>c</div>d", "a b c d"),
         ("<b>bold</b>and<i>italic</i>", "boldanditalic"),
-        ("x<script>alert('<p>')</script>y<style>p{color:red}</style>z", "x y z"),
+        ("x<script>alert('<p>')</script>y<style>p{color:red}</style>z", "xyz"),
+        ("<p>x</p><script>a()</script><p>y</p>", "x y"),
         ("<noscript>enable JS</noscript>kept", "kept"),
         ("AT&amp;T &eacute; &nbsp;&#8212; ok", "AT&T é — ok"),
         ("  lots \n\n of\t\tspace  ", "lots of space"),
@@ -652,6 +671,7 @@ def test_random_xmlish_text_never_raises_anything_but_fetch_error(
         ("\x00\x01text\x1f", "text"),
         ("\ud800 lone surrogate", "lone surrogate"),
         ("<div>" * 2000 + "deep" + "</div>" * 2000, "deep"),
+        ("<div>" * 5000 + "deeper<script>x()</script>" + "</div>" * 5000, "deeper"),
     ],
 )
 def test_html_to_text(html: str, text: str) -> None:
@@ -673,11 +693,18 @@ def test_article_id_is_sha256_hex() -> None:
 
 # --- the shared corpus -----------------------------------------------------------------------------------
 
-CORPUS = Path(os.environ.get("MONITOR_CORPUS_DIR") or Path(__file__).resolve().parents[2] / "shared" / "corpus" / "feeds")
-CORPUS_FILES = sorted(p for p in CORPUS.iterdir() if p.is_file() and p.name != "MANIFEST.tsv") if CORPUS.is_dir() else []
+CORPUS = Path(
+    os.environ.get("MONITOR_CORPUS_DIR")
+    or Path(__file__).resolve().parents[2] / "shared" / "corpus" / "feeds"
+)
+CORPUS_FILES = (
+    sorted(p for p in CORPUS.iterdir() if p.is_file() and p.name != "MANIFEST.tsv") if CORPUS.is_dir() else []
+)
 
 
-@pytest.mark.skipif(not CORPUS_FILES, reason=f"feed corpus folder is absent: {CORPUS} (set MONITOR_CORPUS_DIR)")
+@pytest.mark.skipif(
+    not CORPUS_FILES, reason=f"feed corpus folder is absent: {CORPUS} (set MONITOR_CORPUS_DIR)"
+)
 @pytest.mark.parametrize("path", CORPUS_FILES, ids=[p.name for p in CORPUS_FILES])
 def test_corpus_feed_gives_articles_or_a_one_line_error(path: Path) -> None:
     try:

@@ -22,7 +22,10 @@ BASE = "https://news.example.org/feeds/world/rss.xml"
         ("https://example.org/a?utm_source=rss&utm_medium=feed&id=7", "https://example.org/a?id=7"),
         ("https://example.org/a?fbclid=x&gclid=y&mc_cid=1&mc_eid=2&igshid=3&ocid=4", "https://example.org/a"),
         ("https://example.org/a?cmpid=1&CMP=share_btn_tw&ref_src=twsrc&x=1", "https://example.org/a?x=1"),
-        ("https://www.bbc.co.uk/news/world-1?at_medium=RSS&at_campaign=KARANGA", "https://www.bbc.co.uk/news/world-1"),
+        (
+            "https://www.bbc.co.uk/news/world-1?at_medium=RSS&at_campaign=KARANGA",
+            "https://www.bbc.co.uk/news/world-1",
+        ),
         ("https://example.org/a?UTM_Campaign=x&page=2", "https://example.org/a?page=2"),
         ("https://example.org/a?x=1&x=1", "https://example.org/a?x=1&x=1"),
         ("https://user:secret@example.org/a", "https://example.org/a"),
