@@ -14,7 +14,7 @@ from monitor.store.db import Store
 from monitor.store.engine import SchemaError
 from monitor.store.feeds import claim_due_feeds, feed_states, release_feed, sync_feeds
 
-NOW = datetime.now(UTC) + timedelta(seconds=5)
+NOW = datetime.now(UTC)
 FEEDS = [FeedConfig("a", "http://127.0.0.1:1/a", 60), FeedConfig("b", "http://127.0.0.1:1/b", 60)]
 
 
@@ -46,6 +46,7 @@ def test_sync_feeds_adds_updates_and_disables(store: Store) -> None:
 def test_leases_give_each_due_feed_to_one_owner_and_expire(store: Store) -> None:
     with store.transaction() as s:
         sync_feeds(s, FEEDS)
+    NOW = datetime.now(UTC) + timedelta(seconds=5)  # noqa: N806 - after the feeds' creation
     with store.transaction() as s:
         first = claim_due_feeds(s, "one", limit=10, lease=60, now=NOW)
     with store.transaction() as s:
