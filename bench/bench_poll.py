@@ -48,6 +48,7 @@ import re
 import resource
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from collections import Counter
@@ -60,6 +61,7 @@ from typing import Any
 
 import feedparser
 
+from monitor import pipeline
 from monitor.config import load_config
 from monitor.daemon import Poller
 from monitor.errors import FetchError
@@ -350,6 +352,7 @@ class Figures:
     tracemalloc_peak: int | None = None
     tracemalloc_wall: float | None = None
     problems: list[str] = field(default_factory=list)
+    phases: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 class Bench:
@@ -432,7 +435,64 @@ def check(
         )
 
 
-def run_scenarios(bench: Bench, items: int, *, traced: bool) -> dict[str, Figures]:
+# The stages of monitor.pipeline.poll_feed, looked up by name in that module (a name that is
+# gone is skipped): a stage's wall time includes waiting (SQLite's write lock, the GIL,
+# extractor threads); its cpu is the worker thread's own, so the extractors' threads are not in it.
+PHASES = {
+    "fetch_feed": "fetch (HTTP)",
+    "parse_feed": "parse_feed (feedparser, HTML to text, URLs)",
+    "_unseen": "dedup look-up (its own transaction)",
+    "extract": "extractors (a thread per call)",
+    "_store": "store: articles, claims, changes, feed state",
+    "_finish": "feed state only (304, same bytes)",
+}
+
+
+class PhaseTimer:
+    """Wraps the pipeline's stages to sum their wall and thread CPU time over all workers."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, list[float]] = {}
+        self.originals: dict[str, Callable[..., Any]] = {}
+        self.lock = threading.Lock()
+
+    def install(self) -> PhaseTimer:
+        for name in PHASES:
+            original = getattr(pipeline, name, None)
+            if callable(original):
+                self.originals[name] = original
+                setattr(pipeline, name, self._wrap(name, original))
+        return self
+
+    def uninstall(self) -> None:
+        for name, original in self.originals.items():
+            setattr(pipeline, name, original)
+
+    def _wrap(self, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            wall, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+                with self.lock:
+                    total = self.totals.setdefault(name, [0.0, 0.0, 0])
+                    total[0], total[1], total[2] = total[0] + wall, total[1] + cpu, total[2] + 1
+
+        return timed
+
+    def take(self) -> dict[str, dict[str, float]]:
+        with self.lock:
+            totals, self.totals = self.totals, {}
+        return {
+            name: {"calls": int(t[2]), "wall_s": round(t[0], 3), "cpu_s": round(t[1], 3)}
+            for name, t in totals.items()
+        }
+
+
+def run_scenarios(
+    bench: Bench, items: int, *, traced: bool, phases: PhaseTimer | None = None
+) -> dict[str, Figures]:
     results: dict[str, Figures] = {}
     for scenario in SCENARIOS:
         bench.serve(scenario)
@@ -441,9 +501,13 @@ def run_scenarios(bench: Bench, items: int, *, traced: bool) -> dict[str, Figure
         before = maxrss_kib()
         if traced:
             tracemalloc.start()
+        if phases:
+            phases.take()
         cpu = time.process_time()
         outcomes, wall = bench.poll()
         cpu = time.process_time() - cpu
+        if phases:
+            figures.phases = phases.take()
         if traced:
             figures.tracemalloc_peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
@@ -579,6 +643,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--profile", action="store_true", help="also cProfile a first poll on a fresh database"
     )
     parser.add_argument("--profile-top", type=int, default=25)
+    parser.add_argument(
+        "--no-phases", action="store_true", help="do not time the pipeline's stages in the timed pass"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
@@ -606,7 +673,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 host = bench.rt.plugins
                 plugins = {name: p.status for name, p in host.plugins.items()}
                 extractors = {name: host.owner_of(e) for name, e in host.extractors.items()}
-                timed = run_scenarios(bench, args.items, traced=False)
+                phases = None if args.no_phases else PhaseTimer().install()
+                try:
+                    timed = run_scenarios(bench, args.items, traced=False, phases=phases)
+                finally:
+                    if phases:
+                        phases.uninstall()
                 plugin_failures = {f"{plugin}/{stage}": n for (plugin, stage), n in host.failures.items()}
                 urls = bench.urls
             finally:
@@ -684,6 +756,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "skipped": f.skipped,
             "errors": f.errors,
             "problems": f.problems,
+            "phases": f.phases,
         }
 
     print_table(report)
@@ -793,8 +866,50 @@ def print_table(r: dict[str, Any]) -> None:
     for gen_, p in r["parse"].items():
         for reason, n in p.get("parse_feed_failures", {}).items():
             print(f"PROBLEM in parse_feed() alone (gen{gen_}): {n} feeds failed: {reason}")
+    print_phases(r)
     print(f"total run {r['total_s']:.1f}s")
     print()
+
+
+def print_phases(r: dict[str, Any]) -> None:
+    scenarios = [s for s in SCENARIOS if r["scenarios"][s.key]["phases"]]
+    if not scenarios:
+        return
+    print()
+    print(
+        f"where the time goes, summed over the {r['concurrency']} workers: wall (includes waiting for "
+        "SQLite's write lock, the GIL, extractor threads) / cpu of the worker thread itself"
+    )
+    head = ["stage", *(s.label.split(" ", 1)[0] + " " + s.key for s in scenarios)]
+    rows = []
+    for name, label in PHASES.items():
+        cells = []
+        for s in scenarios:
+            phase = r["scenarios"][s.key]["phases"].get(name)
+            cells.append(f"{phase['wall_s']:.2f} / {phase['cpu_s']:.2f}" if phase else "-")
+        if any(c != "-" for c in cells):
+            rows.append([label, *cells])
+    rows.append(
+        [
+            "poll wall / process cpu",
+            *(
+                f"{r['scenarios'][s.key]['wall_s']:.2f} / {r['scenarios'][s.key]['cpu_s']:.2f}"
+                for s in scenarios
+            ),
+        ]
+    )
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
+    print(
+        "  ".join(
+            h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(head, widths, strict=True))
+        )
+    )
+    for row in rows:
+        print(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
 
 
 if __name__ == "__main__":

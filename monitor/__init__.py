@@ -4,7 +4,7 @@ The public surface for plugin authors is this module, ``monitor.text`` and
 ``monitor.testing``; nothing else is stable.
 """
 
-from .api import Extractor, Notifier
+from .api import Extractor, Notifier, PluginSettings
 from .errors import ConfigError, DeliveryError, PluginError
 from .hookspecs import hookimpl
 from .model import Alert, Article, Change, Claim, FactSpec
@@ -20,6 +20,7 @@ __all__ = [
     "FactSpec",
     "Notifier",
     "PluginError",
+    "PluginSettings",
     "hookimpl",
 ]
 

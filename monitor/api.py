@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from .model import Alert, Article, Claim, FactSpec
 
-__all__ = ["Extractor", "Notifier"]
+__all__ = ["Extractor", "Notifier", "PluginSettings"]
 
 
 class Extractor:
@@ -51,3 +53,21 @@ class Notifier:
 
     def notify(self, alert: Alert) -> None:
         raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class PluginSettings:
+    """What the config says to plugins: the ``[plugins.<name>]`` tables.
+
+    ``root`` is the project folder; relative paths in options are relative
+    to it (use ``path()``).
+    """
+
+    root: Path = field(default_factory=Path.cwd)
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def for_plugin(self, name: str) -> Mapping[str, Any]:
+        return self.options.get(name, {})
+
+    def path(self, value: str | Path) -> Path:
+        return self.root / value

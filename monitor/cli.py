@@ -386,6 +386,33 @@ def status(rt: Runtime, as_json: bool) -> None:
     click.echo(f"alerts: {report.pending_alerts} pending, {report.dead_alerts} dead")
 
 
+@cli.command()
+@click.argument("source")
+@click.option("--extractor", "extractors", multiple=True, help="Only this extractor (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per claim.")
+@with_runtime
+def extract(rt: Runtime, source: str, extractors: tuple[str, ...], as_json: bool) -> None:
+    """Show what each extractor claims from one article: a text FILE or a URL."""
+    from .inspection import inspect_source
+
+    for inspection in inspect_source(rt, source, extractors=list(extractors) or None):
+        article = inspection.article
+        if not as_json:
+            click.echo(f"# {article.title or article.id}" + (f"  <{article.url}>" if article.url else ""))
+        for claim in inspection.result.claims:
+            if as_json:
+                click.echo(json.dumps({"key": claim.key, "value": claim.value, "evidence": claim.evidence,
+                                       "extractor": claim.extractor, "confidence": claim.confidence,
+                                       "article": article.url or article.id}, ensure_ascii=False))
+            else:
+                click.echo(f"{claim.key:<40} {_show(claim.value):<24} {claim.confidence:.2f} [{claim.extractor}]")
+                click.echo(f"    {claim.evidence}")
+        for name in inspection.result.failed:
+            click.echo(f"extractor {name!r} failed on this article (see the log)", err=True)
+        if not inspection.result.claims and not as_json:
+            click.echo("no claims")
+
+
 def main() -> None:
     cli(prog_name="monitor")
 

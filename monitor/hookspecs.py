@@ -16,7 +16,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from .api import Extractor, Notifier
+    from .api import Extractor, Notifier, PluginSettings
     from .model import Article
 
 __all__ = ["hookimpl", "hookspec"]
@@ -30,13 +30,15 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def register_extractors(register: Callable[[Extractor], None]) -> None:
+def register_extractors(register: Callable[[Extractor], None], settings: PluginSettings) -> None:
     """Register the extractors this plugin provides.
 
     **Called:** once, when the plugin host starts (every ``monitor`` command).
 
     :param register: call it with each ``monitor.Extractor`` instance. Every
         extractor needs a unique ``name`` and the ``facts`` it may claim.
+    :param settings: the ``[plugins.<name>]`` config tables and the project
+        folder; read your own options with ``settings.for_plugin(name)``.
 
     **Returns:** nothing.
 
@@ -70,13 +72,14 @@ def fetch_full_text(article: Article) -> str | None:
 
 
 @hookspec
-def register_notifiers(register: Callable[[type[Notifier]], None]) -> None:
+def register_notifiers(register: Callable[[type[Notifier]], None], settings: PluginSettings) -> None:
     """Register notifier classes, one per channel type.
 
     **Called:** once, when the plugin host starts.
 
     :param register: call it with each ``monitor.Notifier`` subclass; its
         ``type`` is what ``type =`` names in a ``[[channels]]`` config table.
+    :param settings: the ``[plugins.<name>]`` config tables and the project folder.
 
     **Returns:** nothing.
 

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import pluggy
 
 from . import hookspecs
-from .api import Extractor, Notifier
+from .api import Extractor, Notifier, PluginSettings
 from .errors import PluginError
 from .model import Article
 
@@ -92,7 +92,9 @@ class PluginHost:
         entry_points: bool = True,
         only: set[str] | None = None,
         disabled: Iterable[str] = (),
+        settings: PluginSettings | None = None,
     ):
+        self.settings = settings or PluginSettings()
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.plugin_dirs = [Path(p) for p in plugin_dirs]
@@ -250,8 +252,8 @@ class PluginHost:
             self._owner[id(notifier)] = owner
             self.plugins[owner].notifiers.append(notifier.type)
 
-        self._call_each("register_extractors", {"register": register_extractor}, only)
-        self._call_each("register_notifiers", {"register": register_notifier}, only)
+        self._call_each("register_extractors", {"register": register_extractor, "settings": self.settings}, only)
+        self._call_each("register_notifiers", {"register": register_notifier, "settings": self.settings}, only)
 
     def _call_each(self, hook_name: str, kwargs: dict[str, Any], only: Sequence[str] | None = None) -> None:
         """Call every implementation of a hook, each guarded on its own."""

@@ -10,6 +10,7 @@ from functools import cached_property
 
 import requests
 
+from .api import PluginSettings
 from .config import Config
 from .plugins import PluginHost
 from .store.db import Store
@@ -37,7 +38,11 @@ class Runtime:
 
     @cached_property
     def plugins(self) -> PluginHost:
-        host = self.host or PluginHost(self.config.plugin_dirs, disabled=self.config.disabled_plugins)
+        host = self.host or PluginHost(
+            self.config.plugin_dirs,
+            disabled=self.config.disabled_plugins,
+            settings=PluginSettings(self.config.root, self.config.plugin_options),
+        )
         return host.load()
 
     @cached_property

@@ -31,7 +31,7 @@ FEED_URL = "https://news.example.org/feeds/world.xml"
 
 
 def parse(body: bytes, headers: dict[str, str] | None = None, **options: Any) -> ParsedFeed:
-    settings = {
+    defaults = {
         "feed": "world",
         "url": FEED_URL,
         "fetched": FETCHED,
@@ -39,7 +39,7 @@ def parse(body: bytes, headers: dict[str, str] | None = None, **options: Any) ->
         "max_entries": 500,
         "max_field_chars": 20_000,
     }
-    return parse_feed(body, headers or {}, **(settings | options))
+    return parse_feed(body, headers or {}, **(defaults | options))
 
 
 def item(
@@ -539,6 +539,12 @@ def watch_io() -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
         _opened = None
 
 
+def test_the_io_watch_sees_a_file_open() -> None:
+    with watch_io() as events:
+        Path(__file__).read_bytes()
+    assert [event for event, _ in events] == ["open"]
+
+
 EXTERNAL = {
     "file entity": '<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/hosts">]>',
     "file entity hidden from feedparser": '<!DOCTYPE rss [\n<!ENTITY a "<b>">\n<!ENTITY xxe SYSTEM "file:///etc/hosts">\n]>',
@@ -665,6 +671,10 @@ def test_random_xmlish_text_never_raises_anything_but_fetch_error(
         ('<?xml version="1.0" encoding="utf-8"?><p>x</p>', "x"),
         ("&lt;p&gt;escaped twice&lt;/p&gt;&lt;script&gt;bad()&lt;/script&gt;", "escaped twice"),
         ("a < b and c > d", "a < b and c > d"),
+        (
+            "about the &amp;lt;script9 tag and &amp;lt;/SCRIPT#",
+            "about the \u2039script9 tag and \u2039/SCRIPT#",
+        ),
         ("", ""),
         ("<", "<"),
         ("<!-- only a comment -->", ""),
@@ -685,6 +695,7 @@ def test_html_to_text_never_raises_and_leaves_no_script_tag(html: str) -> None:
     text = html_to_text(html)
     assert isinstance(text, str)
     assert text == " ".join(text.split())
+    assert "<script" not in text.lower()
 
 
 def test_article_id_is_sha256_hex() -> None:
