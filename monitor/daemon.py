@@ -25,6 +25,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import make_url
 
 from .baseline import ensure_baseline
+from .feeds import expat_warning
 from .pipeline import PollOutcome, poll_feed
 from .runtime import Runtime
 from .store.feeds import FeedState, claim_due_feeds
@@ -132,6 +133,8 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
     rt.store.sync_feeds(rt.config.feeds)
     _heartbeat(rt)
     ensure_baseline(rt)
+    if warning := expat_warning():
+        log.warning("%s", warning)
     rt.plugins  # noqa: B018 - load plugins before the first tick, and log their failures once
     poller = Poller(rt)
     scheduler = BackgroundScheduler(timezone=UTC)

@@ -95,7 +95,7 @@ def html_to_text(html: str) -> str:
         if not _LEFTOVER_MARKUP.search(text):
             break
     # Text that still spells "<script" (an article about the tag) is defanged, for any consumer that
-    # forgets to escape: "‹script".
+    # forgets to escape: its "<" becomes U+2039.
     return _SCRIPT_OPEN.sub("\u2039", text)
 
 

@@ -36,6 +36,8 @@ __all__ = ["PollOutcome", "next_poll_after_failure", "next_poll_after_success", 
 
 log = logging.getLogger(__name__)
 
+FAILING_THRESHOLD = 5
+
 
 @dataclass(frozen=True)
 class PollOutcome:
@@ -141,6 +143,8 @@ def _finish(
 
 
 def _success_state(rt: Runtime, feed: FeedState, now: datetime, new: int) -> dict[str, object]:
+    if feed.consecutive_failures >= FAILING_THRESHOLD:
+        log.warning("feed %s recovered after %d failed polls", feed.name, feed.consecutive_failures)
     return {
         "last_poll_at": now,
         "last_success_at": now,
@@ -153,6 +157,9 @@ def _success_state(rt: Runtime, feed: FeedState, now: datetime, new: int) -> dic
 
 def _fail(rt: Runtime, feed: FeedState, now: datetime, started: float, exc: FetchError) -> PollOutcome:
     failures = feed.consecutive_failures + 1
+    if failures == FAILING_THRESHOLD:
+        # Once, not at every failure: an outage must not become a flood of notices.
+        log.warning("feed %s has failed %d times in a row; backing off (last error: %s)", feed.name, failures, exc)
     with rt.store.transaction() as session:
         release_feed(
             session,

@@ -672,7 +672,7 @@ def test_random_xmlish_text_never_raises_anything_but_fetch_error(
         ("&lt;p&gt;escaped twice&lt;/p&gt;&lt;script&gt;bad()&lt;/script&gt;", "escaped twice"),
         ("a < b and c > d", "a < b and c > d"),
         (
-            "about the &amp;lt;script9 tag and &amp;lt;/SCRIPT#",
+            "about the &lt;script9 tag and &lt;/SCRIPT#",
             "about the \u2039script9 tag and \u2039/SCRIPT#",
         ),
         ("", ""),
