@@ -140,12 +140,26 @@ def feeds(rt: Runtime, as_json: bool) -> None:
         click.echo(line)
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--all", "show_all", is_flag=True, help="Include the bundled plugins.")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--hook", default=None, help="Only plugins implementing this hook.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file (overrides the group's).")
+@click.pass_context
+def plugins(ctx: click.Context, show_all: bool, as_json: bool, hook: str | None, config_path: Path | None) -> None:
+    """List loaded plugins and the hooks each implements (or start a new plugin: see the subcommand)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(plugins_list, show_all=show_all, as_json=as_json, hook=hook, config_path=config_path)
+
+
+# Not attached to the group: `monitor plugins` itself lists, so that its
+# options stay as they were before `plugins new` existed.
+@click.command("plugins")
+@click.option("--all", "show_all", is_flag=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--hook", default=None)
 @with_runtime
-def plugins(rt: Runtime, show_all: bool, as_json: bool, hook: str | None) -> None:
+def plugins_list(rt: Runtime, show_all: bool, as_json: bool, hook: str | None) -> None:
     """List loaded plugins and the hooks each implements."""
     listed = [
         p for p in rt.plugins.plugins.values()
@@ -411,6 +425,27 @@ def extract(rt: Runtime, source: str, extractors: tuple[str, ...], as_json: bool
             click.echo(f"extractor {name!r} failed on this article (see the log)", err=True)
         if not inspection.result.claims and not as_json:
             click.echo("no claims")
+
+
+@plugins.command("new")
+@click.argument("name")
+@click.option("--dir", "parent", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
+              show_default=True, help="Folder to create monitor-NAME/ in.")
+def plugins_new(name: str, parent: Path) -> None:
+    """Write monitor-NAME/, a pip-installable plugin with a working extractor and its tests."""
+    from .scaffold import new_plugin
+
+    try:
+        scaffold = new_plugin(name, parent)
+    except MonitorError as exc:
+        _fail(str(exc), 1)
+        return
+    click.echo(f"created {scaffold.folder} (plugin {scaffold.names.name!r}):")
+    for path in scaffold.files:
+        click.echo(f"  {path}")
+    click.echo("next steps:")
+    for step in scaffold.next_steps():
+        click.echo(f"  {step}")
 
 
 def main() -> None:

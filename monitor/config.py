@@ -291,7 +291,11 @@ class _Validator:
         values: dict[str, Any] = {}
         for key, value in table.items():
             default = getattr(defaults, key)
-            if isinstance(default, bool):
+            if key == "jitter":
+                if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 0.5:
+                    raise self.error("must be a fraction from 0 to 0.5", "service", key)
+                value = float(value)
+            elif isinstance(default, bool):
                 if not isinstance(value, bool):
                     raise self.error("must be true or false", "service", key)
             elif isinstance(default, int | float):

@@ -44,7 +44,10 @@ _SCRIPT_OPEN = re.compile(r"<(?=/?script)", re.IGNORECASE)
 _DROP_TAGS = ("script", "style", "noscript", "template", "head", "title")
 _INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd",
     "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var"})  # fmt: skip
-_HTML_HINT = re.compile(rb"<html[\s>]|<!doctype\s+html|<head[\s>]|<body[\s>]", re.IGNORECASE)
+# An HTML page: its first element (after any declaration and comments) is html, head or body.
+_HTML_START = re.compile(
+    rb"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|(?:html|head|body)[\s>])", re.I | re.S
+)
 _ZONE = re.compile(r"[+-](\d\d):?(\d\d)\s*$|\b([A-Za-z]{1,5})\s*$")
 _ZONE_NAMES = {*timezone_names, "utc"}
 _NEW_DECL = b"<?xml version='1.0' encoding='utf-8'?>\n"  # what convert_to_utf8 adds when there is none
@@ -267,7 +270,7 @@ def _no_entries_reason(body: bytes, headers: Mapping[str, str], result: Any, dat
     content_type = " ".join(str(v).lower() for k, v in headers.items() if str(k).lower() == "content-type")
     if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
         return "not a feed: JSON"
-    if "html" in content_type or (not result.get("version") and _HTML_HINT.search(data[:65536])):
+    if "html" in content_type or (not result.get("version") and _HTML_START.match(data[:65536])):
         return "not a feed: looks like an HTML page"
     if result.get("bozo") and result.get("bozo_exception") is not None:
         return f"not a feed: no entries ({_short(result['bozo_exception'])})"

@@ -230,6 +230,7 @@ def test_empty_body(body: bytes) -> None:
         (b"<!DOCTYPE html><html><head><title>Home</title></head><body><p>News</p></body></html>", {}),
         (b"<html><body><a href='/rss'>RSS</a></body></html>", {"Content-Type": "text/html; charset=utf-8"}),
         (b"<p>Moved</p>", {"content-type": "text/html"}),
+        (b"<!-- x -->\n<head><title>Document Moved</title></head><body>Object moved</body>", {}),
     ],
 )
 def test_html_page_is_not_a_feed(body: bytes, headers: dict[str, str]) -> None:
@@ -252,6 +253,10 @@ def test_a_valid_feed_without_items() -> None:
     ("body", "message"),
     [
         (b"<note><to>Ana</to></note>", "not a feed: no entries (no RSS, Atom or RDF root element)"),
+        (
+            b"<NewsML><body><html><p>x</p></html></body></NewsML>",
+            "not a feed: no entries (no RSS, Atom or RDF root element)",
+        ),
         (b"\x00\x01garbage<<<", "not a feed: no entries (not well-formed (invalid token) (line 1))"),
         (b'<rss version="2.0"><channel><title>cut', "not a feed: no entries (no element found (line 1))"),
     ],
