@@ -26,9 +26,9 @@ from sqlalchemy.engine import make_url
 
 from .baseline import ensure_baseline
 from .feeds import expat_warning
-from .pipeline import PollOutcome, poll_feed
+from .pipeline import PollOutcome, next_poll_after_failure, poll_feed
 from .runtime import Runtime
-from .store.feeds import FeedState, claim_due_feeds
+from .store.feeds import FeedState, claim_due_feeds, release_feed
 from .store.instances import beat, remove_instance
 from .store.sqlite_guard import hold_instance_lock
 
@@ -65,11 +65,27 @@ class Poller:
         with self._host_slots[host]:
             try:
                 outcome = poll_feed(self.rt, feed)
-            except Exception as exc:  # a bug must cost one poll, not the worker
+            except Exception as exc:  # a bug or a database fault must cost one poll, not the worker
                 log.exception("poll of %s failed unexpectedly", feed.name)
                 outcome = PollOutcome(feed.name, None, error=f"internal error: {type(exc).__name__}: {exc}")
+                self._give_back(feed, outcome.error or "")
         self.on_outcome(outcome)
         return outcome
+
+    def _give_back(self, feed: FeedState, error: str) -> None:
+        """Release the lease of a poll that died, so the feed is retried after a backoff
+        instead of sitting out the whole lease."""
+        now = datetime.now(UTC)
+        failures = feed.consecutive_failures + 1
+        try:
+            with self.rt.store.transaction() as session:
+                release_feed(
+                    session, feed.id, self.rt.instance, last_poll_at=now, last_error=error[:2000],
+                    consecutive_failures=failures,
+                    next_poll_at=next_poll_after_failure(failures, feed, self.rt.config.service, now, None),
+                )
+        except Exception:
+            log.exception("could not release %s; its lease will expire", feed.name)
 
     def tick(self) -> None:
         """Fill the free workers with due feeds; each worker keeps claiming until nothing is due."""

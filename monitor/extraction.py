@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import math
+import queue
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from .api import Extractor
@@ -70,23 +72,46 @@ def check_claim(claim: Any, article: Article, specs: Mapping[tuple[str, str], Fa
     return f"{claim.key}: {problem}" if problem else None
 
 
-def _call_with_timeout(extractor: Extractor, article: Article, timeout: float) -> Any:
-    """Call ``extract_claims`` in a daemon thread, so a plugin that never
-    returns costs one parked thread instead of the whole poll."""
+class _Worker(threading.Thread):
+    """A daemon thread that runs plugin calls one at a time."""
+
+    def __init__(self) -> None:
+        super().__init__(name="plugin-call", daemon=True)
+        self.inbox: queue.SimpleQueue[tuple[Callable[[], Any], dict[str, Any], threading.Event]] = queue.SimpleQueue()
+        self.start()
+
+    def run(self) -> None:
+        while True:
+            call, outcome, done = self.inbox.get()
+            try:
+                outcome["value"] = call()
+            except BaseException as exc:  # SystemExit from a plugin must not end the service
+                outcome["error"] = exc
+            finally:
+                done.set()
+
+
+_idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+
+
+def call_with_timeout(call: Callable[[], Any], timeout: float) -> Any:
+    """Run ``call`` on a pooled daemon thread and wait at most ``timeout`` seconds.
+
+    A plugin that never returns keeps its thread, which is then abandoned
+    (daemon threads do not hold up exit) and replaced: it costs one parked
+    thread, not the poll. Threads are reused, so the common case costs no
+    thread start.
+    """
+    try:
+        worker = _idle.get_nowait()
+    except queue.Empty:
+        worker = _Worker()
     outcome: dict[str, Any] = {}
     done = threading.Event()
-
-    def run() -> None:
-        try:
-            outcome["value"] = extractor.extract_claims(article)
-        except BaseException as exc:  # SystemExit from a plugin must not end the service
-            outcome["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=run, name=f"extract-{extractor.name}", daemon=True).start()
+    worker.inbox.put((call, outcome, done))
     if not done.wait(timeout):
         raise TimeoutError(f"no answer within {timeout:g}s")
+    _idle.put(worker)
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
@@ -99,7 +124,7 @@ def extract(host: PluginHost, article: Article, *, timeout: float = 30.0) -> Ext
         specs = fact_specs([extractor])
         try:
             with host.guard(plugin, "extract", f"article {article.id[:12]} ({article.url or article.title[:60]})"):
-                returned = _call_with_timeout(extractor, article, timeout)
+                returned = call_with_timeout(partial(extractor.extract_claims, article), timeout)
         except PluginError:
             result.failed.append(name)
             continue

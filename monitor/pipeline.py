@@ -179,7 +179,7 @@ def _unseen(rt: Runtime, items: Sequence[Article]) -> list[tuple[Article, list[s
     # The article's own id is a key too: two identities that hash to one id
     # are one row, whatever their guid or link say.
     keyed = [(article, [*identity_keys(article), f"i:{article.id}"]) for article in items]
-    with rt.store.transaction() as session:
+    with rt.store.read() as session:
         seen = article_store.seen_keys(session, (k for _, keys in keyed for k in keys))
     fresh: list[tuple[Article, list[str]]] = []
     batch: set[str] = set()
@@ -236,11 +236,11 @@ def _store(
         claims = [claim for *_, claims, _ in extracted for claim in claims]
         if claims:
             rt.store.lock_facts(session)
-        for article, keys, article_claims, failed in extracted:
-            article_store.add_article(
-                session, article, keys, feed_id=feed.id if feed else None, status="failed" if failed else "done"
-            )
-            article_store.add_claims(session, article_claims)
+        feed_id = feed.id if feed else None
+        article_store.add_articles(
+            session, [(article, keys, feed_id, "failed" if failed else "done") for article, keys, _, failed in extracted]
+        )
+        article_store.add_claims(session, claims)
         if claims:
             known = fact_store.load_known(session, {c.key for c in claims})
             specs = specs_by_key(rt.plugins, {c.key for c in claims})

@@ -16,6 +16,7 @@ you pass, so evidence cut with them is always an exact substring of the article.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Collection
@@ -391,15 +392,27 @@ def _countries(text: str) -> tuple[CountryMention, ...]:
     return tuple(out)
 
 
-def find_countries(text: str) -> list[CountryMention]:
+@lru_cache(maxsize=2048)
+def _starts(text: str) -> tuple[int, ...]:
+    return tuple(m.start for m in _countries(text))
+
+
+def find_countries(text: str, start: int = 0, end: int | None = None) -> list[CountryMention]:
     """Countries named in ``text`` by name, adjective, capital, institution or leader.
 
-    Matching is case-sensitive ("US" is a country, "us" is not).
+    Matching is case-sensitive ("US" is a country, "us" is not). With ``start``
+    and ``end`` only the mentions inside ``text[start:end]`` are returned (their
+    positions stay relative to ``text``; the whole text is scanned once and cached).
 
     >>> [(m.text, m.code, m.kind) for m in find_countries("the Kremlin and U.S. President Trump")]
     [('Kremlin', 'RU', 'institution'), ('U.S.', 'US', 'name'), ('Trump', 'US', 'leader')]
     """
-    return list(_countries(text)) if isinstance(text, str) else []
+    if not isinstance(text, str):
+        return []
+    mentions, starts = _countries(text), _starts(text)
+    end = len(text) if end is None else end
+    lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+    return [m for m in mentions[lo:hi] if m.end <= end]
 
 
 def country_code(name: str) -> str | None:
@@ -585,7 +598,8 @@ def subject_of(
     """
     if not isinstance(text, str):
         return []
-    found = [m for m in _countries(text) if start <= m.start and m.end <= pos and (not agents_only or _is_agent(text, m))]
+    window = find_countries(text, max(start, pos - 300), pos)
+    found = [m for m in window if not agents_only or _is_agent(text, m)]
     if not found or found[-1].code in exclude:
         return []
     groups: list[list[CountryMention]] = []

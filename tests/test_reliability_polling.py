@@ -7,6 +7,7 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import update
 
 from monitor.config import load_config
@@ -133,3 +134,23 @@ def test_rotating_guids_with_stable_links_give_no_duplicates(tmp_path: Path, fee
         poller.shutdown()
         rt.close()
     assert (first.new, second.new) == (2, 0)
+
+
+def test_a_poll_that_dies_gives_its_lease_back(
+    tmp_path: Path, feed_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rt = runtime(tmp_path, {"f": feed_server.serve("/f.xml", rss([item(1)]))})
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("monitor.daemon.poll_feed", broken)
+    poller = Poller(rt, on_outcome=lambda o: None)
+    try:
+        [outcome] = poller.poll_once()
+    finally:
+        poller.shutdown()
+    state = feed_states_one(rt)
+    rt.close()
+    assert "internal error: RuntimeError: database went away" in outcome.error
+    assert state.lease_owner is None and state.consecutive_failures == 1 and "went away" in state.last_error

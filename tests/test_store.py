@@ -67,7 +67,7 @@ def test_leases_give_each_due_feed_to_one_owner_and_expire(store: Store) -> None
 def test_dedup_keys_and_known_facts(store: Store) -> None:
     article = Article("id1", "Title", "Text", url="https://x.example/1", published=NOW, fetched=NOW, outlet="X")
     with store.transaction() as s:
-        articles.add_article(s, article, ["g:1", "u:1"], feed_id=None)
+        articles.add_articles(s, [(article, ["g:1", "u:1"], None, "done")])
         facts.save_baseline(
             s, [facts.BaselineFact("c.c.n", "state", 26, "26 of them", "c", 1.0, "seed")]
         )

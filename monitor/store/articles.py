@@ -12,7 +12,7 @@ from ..diff import value_fingerprint
 from ..model import Article, Claim
 from . import schema
 
-__all__ = ["add_article", "add_claims", "get_article", "seen_keys"]
+__all__ = ["add_articles", "add_claims", "get_article", "seen_keys"]
 
 # Keeps each IN (...) well under every database's parameter limit.
 _BATCH = 500
@@ -28,10 +28,9 @@ def seen_keys(session: Session, keys: Iterable[str]) -> set[str]:
     return seen
 
 
-def add_article(
-    session: Session, article: Article, keys: Sequence[str], *, feed_id: int | None, status: str = "done"
-) -> None:
-    session.add(
+def add_articles(session: Session, items: Sequence[tuple[Article, Sequence[str], int | None, str]]) -> None:
+    """Store articles with their identity keys: (article, keys, feed id, status) each, in one flush."""
+    session.add_all(
         schema.Article(
             id=article.id,
             feed_id=feed_id,
@@ -44,10 +43,12 @@ def add_article(
             fetched=article.fetched,
             status=status,
         )
+        for article, _, feed_id, status in items
     )
+    wanted = {key: article.id for article, keys, _, _ in items for key in keys}
+    present = seen_keys(session, wanted)
+    session.add_all(schema.ArticleKey(key=key, article_id=aid) for key, aid in wanted.items() if key not in present)
     session.flush()
-    present = seen_keys(session, keys)
-    session.add_all(schema.ArticleKey(key=key, article_id=article.id) for key in dict.fromkeys(keys) if key not in present)
 
 
 def add_claims(session: Session, claims: Iterable[Claim]) -> None:

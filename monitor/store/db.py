@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import FeedConfig
-from .engine import make_engine, migrate, redact_url
+from .engine import READ_ONLY, make_engine, migrate, redact_url
 
 __all__ = ["Store"]
 
@@ -47,6 +47,13 @@ class Store:
         """One transaction: committed when the block ends, rolled back if it raises."""
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A transaction that only reads; on SQLite it does not wait for writers."""
+        with self.engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+            with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+                yield session
 
     def lock(self, session: Session, lock_id: int) -> None:
         """Hold ``lock_id`` until the transaction ends (PostgreSQL; a no-op on SQLite)."""

@@ -24,6 +24,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # when several instances start at once on one PostgreSQL.
 MIGRATION_LOCK_ID = 0x6D6F6E69746F72
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Execution option marking a transaction that only reads: on SQLite it then
+# does not queue for the write lock.
+READ_ONLY = "monitor_read_only"
 
 
 class SchemaError(MonitorError):
@@ -64,7 +67,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:
