@@ -69,9 +69,13 @@ def record_changes(session: Session, rt: Runtime, changes: Sequence[Change]) -> 
     for change in changes:
         rule = rule_for(rt.config.policy, change.key)
         status = "accepted"
-        if change.change != "event" and rule.quorum > 1:
-            if fact_store.outlets_reporting(session, change.key, change.new) < rule.quorum:
-                status = "disputed" if change.change == "changed" else "pending"
+        short_of_quorum = (
+            change.change != "event"
+            and rule.quorum > 1
+            and fact_store.outlets_reporting(session, change.key, change.new) < rule.quorum
+        )
+        if short_of_quorum:
+            status = "disputed" if change.change == "changed" else "pending"
         if status == "disputed":
             change = replace(change, change="disputed")
         [saved] = fact_store.add_changes(session, [change], status=status)

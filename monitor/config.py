@@ -184,9 +184,9 @@ class _Validator:
                     if key is None and seen == index:
                         return number
                 continue
-            if key and current == table and (table is None or seen == index):
-                if re.match(rf"^\"?{re.escape(key)}\"?\s*=", stripped):
-                    return number
+            in_table = current == table and (table is None or seen == index)
+            if key and in_table and re.match(rf"^\"?{re.escape(key)}\"?\s*=", stripped):
+                return number
         return None
 
     def error(self, message: str, table: str | None, key: str | None = None, index: int = 0) -> ConfigError:

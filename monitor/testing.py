@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,7 +20,7 @@ from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -229,7 +229,7 @@ class RecordingNotifier(Notifier):
     """
 
     type = "recording"
-    options = {"note": "free text, ignored"}
+    options: ClassVar[Mapping[str, str]] = {"note": "free text, ignored"}
 
     def __init__(self, name: str = "recorder", config: dict[str, Any] | None = None):
         super().__init__(name, config or {})

@@ -49,18 +49,14 @@ __all__ = [
 
 # Abbreviations after which a period never ends a sentence ("Mr. Tusk").
 _TITLES = frozenset(
-    "mr mrs ms dr prof gen lt col sgt capt adm gov sen rep rev st sr jr hon pres maj cmdr brig amb "
-    "mt ft messrs supt insp cpl pvt det vs e.g i.e cf al approx no nos vol pp p art fig".split()
+    ["mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "sgt", "capt", "adm", "gov", "sen", "rep", "rev", "st", "sr", "jr", "hon", "pres", "maj", "cmdr", "brig", "amb", "mt", "ft", "messrs", "supt", "insp", "cpl", "pvt", "det", "vs", "e.g", "i.e", "cf", "al", "approx", "no", "nos", "vol", "pp", "p", "art", "fig"]
 )
 # Abbreviations that end a sentence only when a typical sentence opener follows.
 _SOFT = frozenset(
-    "jan feb mar apr jun jul aug sep sept oct nov dec inc corp ltd co etc bros dept govt "
-    "ala ariz ark calif colo conn del fla ga ill ind kan ky la md mich minn miss mo mont neb nev "
-    "okla ore pa tenn tex va vt wash wis wyo".split()
+    ["jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "corp", "ltd", "co", "etc", "bros", "dept", "govt", "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind", "kan", "ky", "la", "md", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa", "tenn", "tex", "va", "vt", "wash", "wis", "wyo"]
 )
 _OPENERS = frozenset(
-    "the a an he she it they we i but and this that these those in on at its his her their there "
-    "meanwhile however earlier later after before when while as if yet so officials".split()
+    ["the", "a", "an", "he", "she", "it", "they", "we", "i", "but", "and", "this", "that", "these", "those", "in", "on", "at", "its", "his", "her", "their", "there", "meanwhile", "however", "earlier", "later", "after", "before", "when", "while", "as", "if", "yet", "so", "officials"]
 )
 _END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s)")
 _PREV_TOKEN = re.compile(r"([A-Za-z][A-Za-z.]*)\.*$")
@@ -173,11 +169,10 @@ def clause_spans(text: str, start: int = 0, end: int | None = None) -> list[tupl
 _UNITS = {
     w: i
     for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen".split()
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
     )
 }
-_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+_TENS = {w: 10 * i for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 2)}
 _SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
 _WORDS = sorted([*_UNITS, *_TENS, *_SCALES, "hundred", "dozen"], key=len, reverse=True)
 _W = r"\b(?:" + "|".join(_WORDS) + r")(?!\w)"

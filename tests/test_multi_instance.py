@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -17,10 +18,10 @@ import pytest
 from sqlalchemy import func, select
 
 from monitor.config import load_config
+from monitor.errors import MonitorError
 from monitor.runtime import Runtime
 from monitor.store import schema
 from monitor.store.sqlite_guard import filesystem_type, hold_instance_lock
-from monitor.errors import MonitorError
 from monitor.testing import LocalServer, Request, Response
 from tests.helpers import item, rss, write_config
 
@@ -122,7 +123,7 @@ url = "{feed_server.url('/hook')}"
     elapsed = ended - started
     for name in feeds:
         times = requests[name]
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
         assert len(times) <= elapsed / (INTERVAL * 0.9) + 1, (name, times)
         assert min(gaps, default=INTERVAL) >= INTERVAL * 0.75, (name, gaps)
         # The killed instance's feeds were taken over: each feed polled after the lease expired.
@@ -154,7 +155,7 @@ def test_a_second_instance_on_one_sqlite_file_is_refused(tmp_path: Path) -> None
     database = tmp_path / "state" / "monitor.db"
     held = hold_instance_lock(database)
     try:
-        with pytest.raises(MonitorError, match="in use by another 'monitor run'.*use PostgreSQL"):
+        with pytest.raises(MonitorError, match=r"in use by another 'monitor run'.*use PostgreSQL"):
             hold_instance_lock(database)
     finally:
         held.close()

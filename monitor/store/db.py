@@ -51,9 +51,12 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A transaction that only reads; on SQLite it does not wait for writers."""
-        with self.engine.connect().execution_options(**{READ_ONLY: True}) as connection:
-            with Session(bind=connection, expire_on_commit=False) as session, session.begin():
-                yield session
+        with (
+            self.engine.connect().execution_options(**{READ_ONLY: True}) as connection,
+            Session(bind=connection, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
 
     def lock(self, session: Session, lock_id: int) -> None:
         """Hold ``lock_id`` until the transaction ends (PostgreSQL; a no-op on SQLite)."""
