@@ -29,10 +29,10 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.config import load_config  # noqa: E402
-from monitor.daemon import Poller  # noqa: E402
-from monitor.runtime import Runtime  # noqa: E402
-from monitor.testing import LocalServer, Request, Response, feed_item, make_feed  # noqa: E402
+from monitor.config import load_config
+from monitor.daemon import Poller
+from monitor.runtime import Runtime
+from monitor.testing import LocalServer, Request, Response, feed_item, make_feed
 
 PG = os.environ.get("MONITOR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -45,9 +45,7 @@ _DROP_TAGS = ("script", "style", "noscript", "template", "head", "title")
 _INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd",
     "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var"})  # fmt: skip
 # An HTML page: its first element (after any declaration and comments) is html, head or body.
-_HTML_START = re.compile(
-    rb"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|(?:html|head|body)[\s>])", re.I | re.S
-)
+_HTML_ROOT = re.compile(rb"\s*<(?:!doctype\s+html|(?:html|head|body)[\s>])", re.IGNORECASE)
 _ZONE = re.compile(r"[+-](\d\d):?(\d\d)\s*$|\b([A-Za-z]{1,5})\s*$")
 _ZONE_NAMES = {*timezone_names, "utc"}
 _NEW_DECL = b"<?xml version='1.0' encoding='utf-8'?>\n"  # what convert_to_utf8 adds when there is none
@@ -236,15 +234,19 @@ def _strip_doctype(data: bytes) -> tuple[bytes, bool]:
     entity expansion to expat: so no DOCTYPE reaches expat at all. Returns
     the data and whether an internal subset (entity declarations) was dropped.
     """
-    had_subset = False
-    while True:
-        pos = 0
-        while match := _PROLOG_ITEM.match(data, pos):
-            pos = match.end()
-        if not (match := _DOCTYPE_START.match(data, pos)):
-            return data, had_subset
+    kept, pos, had_subset = [], 0, False
+    while match := _DOCTYPE_START.match(data, start := _prolog_end(data, pos)):
         end, subset = _doctype_end(data, match.end())
-        data, had_subset = data[:pos] + data[end:], had_subset or subset
+        kept.append(data[pos:start])
+        pos, had_subset = end, had_subset or subset
+    return (b"".join(kept) + data[pos:], had_subset) if kept else (data, False)
+
+
+def _prolog_end(data: bytes, pos: int = 0) -> int:
+    """Where the declaration, comments and processing instructions before the DOCTYPE or root end."""
+    while match := _PROLOG_ITEM.match(data, pos):  # one item per match: linear, no backtracking
+        pos = match.end()
+    return pos
 
 
 def _doctype_end(data: bytes, pos: int) -> tuple[int, bool]:
@@ -270,7 +272,7 @@ def _no_entries_reason(body: bytes, headers: Mapping[str, str], result: Any, dat
     content_type = " ".join(str(v).lower() for k, v in headers.items() if str(k).lower() == "content-type")
     if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
         return "not a feed: JSON"
-    if "html" in content_type or (not result.get("version") and _HTML_START.match(data[:65536])):
+    if "html" in content_type or (not result.get("version") and _HTML_ROOT.match(data, _prolog_end(data))):
         return "not a feed: looks like an HTML page"
     if result.get("bozo") and result.get("bozo_exception") is not None:
         return f"not a feed: no entries ({_short(result['bozo_exception'])})"
@@ -323,7 +325,7 @@ def _entry_time(entry: dict[str, Any], fetched: datetime) -> datetime | None:
 
 def _bad_zone(raw: Any) -> bool:
     """An offset beyond +-14:59 or a zone name feedparser would silently read as UTC."""
-    if not isinstance(raw, str) or not (match := _ZONE.search(raw)):
+    if not isinstance(raw, str) or not (match := _ZONE.search(raw[-40:])):
         return False
     if match.group(3):
         return match.group(3).lower() not in _ZONE_NAMES

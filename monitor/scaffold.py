@@ -147,7 +147,9 @@ def new_plugin(name: str, parent: Path = Path(".")) -> Scaffold:
     names = plugin_names(name)
     owner = _installed_plugin(names.name)
     if owner:
-        raise ScaffoldError(f"a plugin named {names.name!r} is already installed (from {owner}); pick another name")
+        raise ScaffoldError(
+            f"a plugin named {names.name!r} is already installed (from {owner}); pick another name"
+        )
     files = render(names)
     folder = Path(parent) / names.distribution
     if folder.exists():

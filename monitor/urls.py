@@ -15,7 +15,7 @@ MAX_URL_CHARS = 8192
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Browsers drop tabs and newlines anywhere in a URL (WHATWG URL standard).
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
-_EDGES = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))  # stripped from both ends, as browsers do
 _BAD_HOST = re.compile(r"[\x00-\x20\x7f<>\"{}|\\^`@]")
 
 # Analytics and campaign parameters: they never change the page.
@@ -46,7 +46,7 @@ def canonical_url(url: str, base: str | None = None, *, keep_fragment: bool = Fa
     """
     if not isinstance(url, str):
         return None
-    url = _EDGES.sub("", _TAB_NEWLINE.sub("", url))
+    url = _TAB_NEWLINE.sub("", url).strip(_C0_AND_SPACE)
     if not url or len(url) > MAX_URL_CHARS:
         return None
     try:

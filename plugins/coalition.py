@@ -310,8 +310,7 @@ def _co_chairs(sentence: str) -> Iterator[tuple[str, str, object, float]]:
     end = comma if comma >= 0 else len(sentence)
     codes = {
         m.code
-        for m in T.find_countries(sentence)
-        if m.end <= end
+        for m in T.find_countries(sentence, 0, end)
         if m.code not in NOT_MEMBERS and not T.is_location(sentence, m)
     }
     if len(codes) >= 2:
@@ -334,8 +333,8 @@ def _destination_elsewhere(sentence: str, start: int, end: int) -> bool:
     window_end = min(len(sentence), end + 40)
     if re.search(r"\boutside\b|\bneighbou?ring\b", sentence[start:window_end], re.I):
         return True
-    for m in T.find_countries(sentence):
-        if start <= m.start and m.end <= window_end and m.code != "UA" and _ELSEWHERE_DESTINATION.search(sentence, max(0, m.start - 12), m.start):
+    for m in T.find_countries(sentence, start, window_end):
+        if m.code != "UA" and _ELSEWHERE_DESTINATION.search(sentence, max(0, m.start - 12), m.start):
             return True
     return False
 

@@ -154,13 +154,13 @@ def _russia_speaks(sentence: str, pos: int, *, stance: bool = True) -> bool:
     rejected talks") does not count; for an act (drones, expulsions) it does.
     """
     if not _QUOTE_START.match(sentence):
-        actors = [m for m in T.find_countries(sentence) if m.end <= pos and not T.is_location(sentence, m)]
+        actors = [m for m in T.find_countries(sentence, max(0, pos - 400), pos) if not T.is_location(sentence, m)]
         if stance and actors and actors[0].code != "RU" and _REPORTING.search(sentence, actors[0].end, pos):
             return False
         if T.subject_of(sentence, pos) == ["RU"] or (stance and actors and actors[0].code == "RU"):
             return True
-    for m in T.find_countries(sentence):
-        if m.start >= pos and m.code == "RU" and _REPORTING.search(sentence, max(0, m.start - 20), m.end + 25):
+    for m in T.find_countries(sentence, pos, pos + 400):
+        if m.code == "RU" and _REPORTING.search(sentence, max(0, m.start - 20), m.end + 25):
             return True
     return False
 

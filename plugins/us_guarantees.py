@@ -166,8 +166,8 @@ def _plain(sentence: str, start: int, end: int) -> bool:
 
 def _us_first(sentence: str, pos: int) -> bool:
     """The first acting country of the sentence, before ``pos``, is the United States ("Trump said ...")."""
-    for m in T.find_countries(sentence):
-        if m.end <= pos and not T.is_location(sentence, m):
+    for m in T.find_countries(sentence, max(0, pos - 400), pos):
+        if not T.is_location(sentence, m):
             return m.code == "US"
     return False
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-
 PG_URL = os.environ.get("MONITOR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

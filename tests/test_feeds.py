@@ -516,6 +516,24 @@ def test_billion_laughs_is_bounded_and_flagged(prolog: str) -> None:
         assert all("lollol" not in a.title for a in outcome.articles)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<!---->" * 100_000 + b"<html>",  # once sent a backtracking regex into exponential time
+        b"<!DOCTYPE x>" * 100_000 + b"<rss/>",
+        b'<?xml version="1.0"?><!DOCTYPE x [' + b"<!--" * 100_000,
+        b"<!DOCTYPE x [" + b"[" * 500_000,
+        b'<!DOCTYPE x [<!ENTITY a "' + b"'" * 500_000,
+        rss(item(date="+0000" + " " * 500_000 + "x")),
+    ],
+    ids=["comments", "doctypes", "open comments", "brackets", "open quote", "long date"],
+)
+def test_hostile_prologs_take_linear_time(body: bytes) -> None:
+    cpu = time.process_time()
+    _parse_or_error(body)
+    assert time.process_time() - cpu < 2.0
+
+
 def _parse_or_error(body: bytes) -> ParsedFeed | FetchError:
     try:
         return parse(body)

@@ -12,7 +12,7 @@ from monitor.config import load_config
 from monitor.daemon import Poller
 from monitor.runtime import Runtime
 from monitor.store import schema
-from monitor.testing import LocalServer, Request, Response
+from monitor.testing import LocalServer, Response
 from tests.helpers import item, rss, write_config
 
 
@@ -104,7 +104,7 @@ def test_the_poller_polls_only_due_feeds(tmp_path: Path, feed_server: LocalServe
     url = feed_server.serve("/feed.xml", rss([item(1)]))
     config = write_config(tmp_path, {"f": url}, interval="1h")
     rt = Runtime(load_config(config))
-    
+
     rt.store.sync_feeds(rt.config.feeds)
     poller = Poller(rt, on_outcome=lambda o: None)
     try:

@@ -96,15 +96,16 @@ def test_the_rendered_code_is_lint_clean(tmp_path: Path) -> None:
 
 
 def test_the_templates_ship_in_the_wheel() -> None:
-    """Every template file is matched by a package-data glob of the ``monitor`` package."""
-    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["monitor"]
-    templates = ROOT / "monitor" / "templates"
-    found = [p.relative_to(ROOT / "monitor") for p in templates.rglob("*.tmpl") if p.is_file()]
+    """Every template file is in a listed package and matched by its package-data glob."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    found = [p.relative_to(ROOT) for p in (ROOT / "monitor" / "templates").rglob("*.tmpl") if p.is_file()]
     assert found
-    for relative in found:
-        # A package-data glob is relative to the package and its "*" stops at "/".
-        shipped = any(len(relative.parts) == len(PurePosixPath(g).parts) and relative.match(g) for g in globs)
-        assert shipped, f"{relative} is not in [tool.setuptools.package-data] monitor"
+    for path in found:
+        package = ".".join(path.parent.parts)
+        assert package in setuptools["packages"], f"{package} is not in [tool.setuptools] packages"
+        # A package-data glob is relative to its package, and its "*" stops at "/".
+        globs = setuptools["package-data"].get(package, [])
+        assert any(PurePosixPath(path.name).match(g) for g in globs), f"{path} is not in package-data"
 
 
 def test_plugins_still_lists_without_a_subcommand(tmp_path: Path) -> None:
@@ -125,8 +126,11 @@ def test_plugins_still_lists_without_a_subcommand(tmp_path: Path) -> None:
 
 def _child_env() -> dict[str, str]:
     """The environment for the child processes: none of this test run's switches."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("MONITOR_", "PYTEST_", "PIP_")) and k not in ("PYTHONPATH", "PYTHONHOME")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MONITOR_", "PYTEST_", "PIP_")) and k not in ("PYTHONPATH", "PYTHONHOME")
+    }
     env.update(PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
     return env
 
@@ -139,11 +143,19 @@ def _make_venv(folder: Path) -> Path:
     so a ``.pth`` file adds this interpreter's site-packages too. No network,
     and no pip bootstrap (``--without-pip``): pip comes from this interpreter.
     """
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(folder)],
-                   check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(folder)],
+        check=True,
+        timeout=120,
+    )
     python = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True, timeout=60).stdout.strip()
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout.strip()
     ours = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
     lines = "".join(f"import site; site.addsitedir({path!r})\n" for path in ours)
     (Path(purelib) / "_monitor_parent_site.pth").write_text(lines)
@@ -158,8 +170,9 @@ def test_the_generated_plugin_installs_is_listed_and_passes_its_tests(tmp_path: 
     env = _child_env()
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([str(python), *args], cwd=tmp_path, env=env, capture_output=True, text=True,
-                              timeout=120)
+        done = subprocess.run(
+            [str(python), *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        )
         assert done.returncode == 0, f"{args}:\n{done.stdout}\n{done.stderr}"
         return done
 

@@ -46,7 +46,7 @@ def test_sync_feeds_adds_updates_and_disables(store: Store) -> None:
 def test_leases_give_each_due_feed_to_one_owner_and_expire(store: Store) -> None:
     with store.transaction() as s:
         sync_feeds(s, FEEDS)
-    NOW = datetime.now(UTC) + timedelta(seconds=5)  # noqa: N806 - after the feeds' creation
+    NOW = datetime.now(UTC) + timedelta(seconds=5)
     with store.transaction() as s:
         first = claim_due_feeds(s, "one", limit=10, lease=60, now=NOW)
     with store.transaction() as s:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from monitor.urls import MAX_URL_CHARS, canonical_url, is_tracking_param
@@ -98,6 +100,15 @@ def test_a_non_http_base_gives_nothing_to_resolve_against() -> None:
 def test_non_string_input_is_none() -> None:
     assert canonical_url(None) is None  # type: ignore[arg-type]
     assert canonical_url(b"https://example.org/") is None  # type: ignore[arg-type]
+
+
+def test_long_whitespace_runs_take_linear_time() -> None:
+    start = time.process_time()
+    assert canonical_url("a" + " " * 1_000_000 + "b") is None
+    assert (
+        canonical_url(" " * 1_000_000 + "https://example.org/" + "\t" * 1_000_000) == "https://example.org/"
+    )
+    assert time.process_time() - start < 1.0
 
 
 def test_canonical_url_is_idempotent() -> None:
