@@ -29,7 +29,15 @@ from .errors import FetchError
 from .model import Article
 from .urls import canonical_url
 
-__all__ = ["ParsedFeed", "article_id", "expat_warning", "html_to_text", "identity_keys", "parse_feed"]
+__all__ = [
+    "ParsedFeed",
+    "article_id",
+    "expat_warning",
+    "guid_identity",
+    "html_to_text",
+    "identity_keys",
+    "parse_feed",
+]
 
 _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 _OUTLET_CHARS = 200  # the store's outlet column
@@ -79,10 +87,18 @@ def article_id(guid_or_url_or_content: str) -> str:
     return hashlib.sha256(guid_or_url_or_content.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def guid_identity(guid: str, feed: str | None) -> str:
+    """A guid as an identity: global when it looks global (a URL, a tag: or urn: id),
+    otherwise scoped to its feed - two feeds' item "1" are not one article."""
+    if re.match(r"^(?:[a-z][a-z0-9+.-]*://|tag:|urn:)", guid, re.IGNORECASE) and len(guid) >= 12:
+        return guid
+    return f"{feed or ''}\n{guid}"
+
+
 def identity_keys(article: Article) -> list[str]:
     keys = []
     if article.guid:
-        keys.append("g:" + article_id(article.guid)[:_KEY_HASH_CHARS])
+        keys.append("g:" + article_id(guid_identity(article.guid, article.feed))[:_KEY_HASH_CHARS])
     if url := canonical_url(article.url, keep_fragment=True) if article.url else None:
         keys.append("u:" + article_id(url)[:_KEY_HASH_CHARS])
     return keys or ["c:" + article_id(f"{article.title}\n{article.text}")[:_KEY_HASH_CHARS]]
@@ -399,7 +415,7 @@ def _articles(items: list[_Item], *, feed: str, outlet: str | None, fetched: dat
     articles: dict[str, Article] = {}
     for item in items:
         content = f"{item.title}\n{item.text}"
-        ident = article_id(item.guid or item.url or content)
+        ident = article_id(guid_identity(item.guid, feed) if item.guid else item.url or content)
         if ident in articles and (articles[ident].title, articles[ident].text) != (item.title, item.text):
             ident = article_id(f"{ident}\n{content}")  # one item's guid is another's link: rare
         if ident in articles:

@@ -179,7 +179,7 @@ _W = r"\b(?:" + "|".join(_WORDS) + r")(?!\w)"
 #: Regex source matching one number in digits or words; embed it in your own patterns.
 NUMBER = (
     r"(?:(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?!\w|,\d)(?:\s+(?i:thousand|million|billion)\b)?"
-    r"|(?i:(?:\b(?:half\s+)?a\s+(?=(?:dozen|hundred|thousand|million)\b))?" + _W + r"(?:(?:\s+and\s+|[\s-]+)" + _W + r")*))"
+    r"|(?i:(?:\b(?:half\s+)?a\s+(?=(?:dozen|hundred|thousand|million)\b))?" + _W + r"(?:(?:\s+and\s+|[\s-]+)" + _W + r"){0,7}))"
 )
 _NUMBER = re.compile(NUMBER)
 

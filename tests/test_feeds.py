@@ -23,7 +23,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.errors import FetchError
-from monitor.feeds import ParsedFeed, article_id, expat_warning, html_to_text, identity_keys, parse_feed
+from monitor.feeds import (
+    ParsedFeed,
+    article_id,
+    expat_warning,
+    guid_identity,
+    html_to_text,
+    identity_keys,
+    parse_feed,
+)
 from monitor.model import Article
 
 FETCHED = datetime(2025, 9, 5, 12, 0, tzinfo=UTC)
@@ -173,7 +181,7 @@ def test_entry_links_resolve_against_the_feed_or_are_dropped(link: str, expected
 def test_a_link_to_the_home_page_is_not_the_article_address() -> None:
     [article] = parse(rss(item(link="https://news.example.org/", guid="g1"))).articles
     assert article.url is None
-    assert identity_keys(article) == ["g:" + article_id("g1")[:62]]
+    assert identity_keys(article) == ["g:" + article_id(guid_identity("g1", "world"))[:62]]
 
 
 def test_entries_without_dates_links_or_guids() -> None:
@@ -348,7 +356,7 @@ def test_every_item_with_the_same_link_but_own_guids() -> None:
     link = "https://news.example.org/latest"
     parsed = parse(rss(*(item(f"Story {n}", link=link, guid=f"id-{n}") for n in range(4))))
     assert_sound(parsed)
-    assert [a.id for a in parsed.articles] == [article_id(f"id-{n}") for n in range(4)]
+    assert [a.id for a in parsed.articles] == [article_id(guid_identity(f"id-{n}", "world")) for n in range(4)]
 
 
 def test_one_story_listed_twice_under_new_guids_is_one_article() -> None:
@@ -751,3 +759,12 @@ def test_corpus_feed_gives_articles_or_a_one_line_error(path: Path) -> None:
         assert article.id
         assert article.published is not None and article.published.tzinfo is not None
         assert "<script" not in article.text
+
+
+@pytest.mark.parametrize(
+    ("guid", "scoped"),
+    [("1", True), ("post-42", True), ("https://news.example.org/1", False), ("urn:uuid:1234-5678-9abc", False),
+     ("tag:example.org,2025:1", False)],
+)
+def test_guids_that_are_not_globally_unique_are_scoped_to_their_feed(guid: str, scoped: bool) -> None:
+    assert (guid_identity(guid, "a") != guid_identity(guid, "b")) is scoped

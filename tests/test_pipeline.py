@@ -118,3 +118,4 @@ def test_the_poller_polls_only_due_feeds(tmp_path: Path, feed_server: LocalServe
     assert feed_server.hits["/feed.xml"] == 1
 
 
+
