@@ -35,7 +35,10 @@ def with_runtime(func: F) -> F:
     def wrapper(ctx: click.Context, *args: Any, config_path: Path | None = None, **kwargs: Any) -> Any:
         rt = ctx.obj.get("runtime") if ctx.obj else None
         if rt is None or config_path is not None:
-            rt = Runtime(_load(config_path or ctx.obj.get("config_path")))
+            config = _load(config_path or ctx.obj.get("config_path"))
+            preloaded = ctx.obj.get("plugin_host")
+            same = preloaded is not None and ctx.obj.get("plugin_host_config") == config.path
+            rt = Runtime(config, host=preloaded if same else None)
             ctx.obj["runtime"] = rt
             ctx.call_on_close(rt.close)
         try:
@@ -144,12 +147,15 @@ def feeds(rt: Runtime, as_json: bool) -> None:
 @click.option("--all", "show_all", is_flag=True, help="Include the bundled plugins.")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--hook", default=None, help="Only plugins implementing this hook.")
+@click.option("--check", is_flag=True, help="Validate every plugin; one line per problem, exit 1 if any.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file (overrides the group's).")
 @click.pass_context
-def plugins(ctx: click.Context, show_all: bool, as_json: bool, hook: str | None, config_path: Path | None) -> None:
+def plugins(
+    ctx: click.Context, show_all: bool, as_json: bool, hook: str | None, check: bool, config_path: Path | None
+) -> None:
     """List loaded plugins and the hooks each implements (or start a new plugin: see the subcommand)."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(plugins_list, show_all=show_all, as_json=as_json, hook=hook, config_path=config_path)
+        ctx.invoke(plugins_list, show_all=show_all, as_json=as_json, hook=hook, check=check, config_path=config_path)
 
 
 # Not attached to the group: `monitor plugins` itself lists, so that its
@@ -158,9 +164,19 @@ def plugins(ctx: click.Context, show_all: bool, as_json: bool, hook: str | None,
 @click.option("--all", "show_all", is_flag=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--hook", default=None)
+@click.option("--check", is_flag=True)
 @with_runtime
-def plugins_list(rt: Runtime, show_all: bool, as_json: bool, hook: str | None) -> None:
+def plugins_list(rt: Runtime, show_all: bool, as_json: bool, hook: str | None, check: bool) -> None:
     """List loaded plugins and the hooks each implements."""
+    if check:
+        from .plugin_check import check_plugins
+
+        problems = check_plugins(rt.plugins)
+        for problem in problems:
+            click.echo(problem)
+        loaded = sum(1 for p in rt.plugins.plugins.values() if p.status == "loaded")
+        click.echo(f"{loaded} plugins loaded, {len(problems)} problems")
+        sys.exit(1 if problems else 0)
     listed = [
         p for p in rt.plugins.plugins.values()
         if (show_all or not p.bundled or p.status != "loaded") and (hook is None or hook in p.hooks)
@@ -448,8 +464,39 @@ def plugins_new(name: str, parent: Path) -> None:
         click.echo(f"  {step}")
 
 
+def _config_in(argv: list[str]) -> str | None:
+    for index, arg in enumerate(argv):
+        if arg == "--config" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--config="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _plugin_commands(argv: list[str]) -> dict[str, Any]:
+    """Load the plugins before click parses, so their register_commands can add subcommands.
+
+    The host is handed on to the command, so plugins load once per run. A
+    broken config is left for the command itself to report.
+    """
+    from .api import PluginSettings
+    from .plugins import PluginHost
+
+    try:
+        config = load_config(resolve_config_path(_config_in(argv)))
+    except ConfigError:
+        return {}
+    host = PluginHost(
+        config.plugin_dirs,
+        disabled=config.disabled_plugins,
+        settings=PluginSettings(config.root, config.plugin_options),
+    ).load()
+    host.call_commands(cli)
+    return {"plugin_host": host, "plugin_host_config": config.path}
+
+
 def main() -> None:
-    cli(prog_name="monitor")
+    cli(prog_name="monitor", obj=_plugin_commands(sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -15,10 +15,11 @@ import importlib.util
 import logging
 import os
 import sys
+import threading
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,8 +109,10 @@ class PluginHost:
         self.failures: Counter[tuple[str, str]] = Counter()
         self._owner: dict[int, str] = {}
         self._loaded = False
-        if os.environ.get("MONITOR_TRACE_PLUGINS"):
-            self.pm.add_hookcall_monitoring(self._trace_before, self._trace_after)
+        # The host calls registry hooks one implementation at a time (so one
+        # raising cannot stop the others), which pluggy's own call monitoring
+        # does not see; tracing is done by hand in _call_each.
+        self.trace = bool(os.environ.get("MONITOR_TRACE_PLUGINS"))
 
     # -- loading --------------------------------------------------------------
 
@@ -262,10 +265,15 @@ class PluginHost:
                 continue
             self._current = impl.plugin_name
             args = {name: kwargs[name] for name in impl.argnames}
+            if self.trace:
+                print(f"monitor: {hook_name}({', '.join(args)}) -> plugin {impl.plugin_name!r}", file=sys.stderr)
             try:
                 with self.guard(impl.plugin_name, hook_name, "startup"):
                     impl.function(**args)
-            except PluginError:
+            except PluginError as exc:
+                info = self.plugins.get(impl.plugin_name)
+                if info is not None:
+                    info.error = f"{hook_name}: {exc.reason}"
                 continue
 
     def call_commands(self, cli: Any) -> None:
@@ -273,6 +281,8 @@ class PluginHost:
 
     def fetch_full_text(self, article: Article) -> str | None:
         for impl in reversed(self.pm.hook.fetch_full_text.get_hookimpls()):
+            if self.trace:
+                print(f"monitor: fetch_full_text(article) -> plugin {impl.plugin_name!r}", file=sys.stderr)
             try:
                 with self.guard(impl.plugin_name, "fetch_full_text", article.url or article.id):
                     text = impl.function(**{n: article for n in impl.argnames})
@@ -300,7 +310,7 @@ class PluginHost:
         try:
             yield
         except BaseException as exc:
-            if isinstance(exc, KeyboardInterrupt) and threading_is_main():
+            if isinstance(exc, KeyboardInterrupt) and threading.current_thread() is threading.main_thread():
                 raise
             reason = f"{type(exc).__name__}: {exc}".strip()
             self._count_failure(plugin, stage, reason, resource=resource)
@@ -319,25 +329,3 @@ class PluginHost:
         """Count a failure found outside a guarded call (bad output, a timeout)."""
         self._count_failure(plugin, stage, reason, resource=resource)
 
-    # -- tracing --------------------------------------------------------------
-
-    @staticmethod
-    def _trace_before(hook_name: str, impls: Sequence[Any], kwargs: dict[str, Any]) -> None:
-        print(f"monitor: hook {hook_name} -> {[i.plugin_name for i in impls]}", file=sys.stderr)
-
-    @staticmethod
-    def _trace_after(outcome: Any, hook_name: str, impls: Sequence[Any], kwargs: dict[str, Any]) -> None:
-        print(f"monitor: hook {hook_name} done", file=sys.stderr)
-
-
-def threading_is_main() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
-
-
-def hook_names() -> list[str]:
-    return sorted(n for n in dir(hookspecs) if hasattr(getattr(hookspecs, n), "monitor_spec"))
-
-
-Registrar = Callable[[Any], None]

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from .api import Extractor, Notifier
+from .api import Extractor, Notifier, PluginSettings
 from .errors import DeliveryError
 from .extraction import extract
 from .hookspecs import hookimpl
@@ -35,6 +35,7 @@ __all__ = [
     "LocalServer",
     "MailRecorder",
     "MonitorProject",
+    "PluginHost",
     "RecordingNotifier",
     "Request",
     "Response",
@@ -428,11 +429,16 @@ class MonitorProject:
             from .config import load_config
             from .runtime import Runtime
 
-            host = PluginHost(entry_points=self.entry_points)
+            config = load_config(self.config_path)
+            host = PluginHost(
+                config.plugin_dirs,
+                entry_points=self.entry_points,
+                settings=PluginSettings(config.root, config.plugin_options),
+            )
             host.register(_RecordingPlugin(), "monitor-testing")
             for index, plugin in enumerate(self.plugins):
                 host.register(plugin, getattr(plugin, "__name__", f"test-plugin-{index}"))
-            self._runtime = Runtime(load_config(self.config_path), host=host)
+            self._runtime = Runtime(config, host=host)
         return self._runtime
 
     def _reset(self) -> None:

@@ -257,7 +257,6 @@ def test_hook_register_commands(tmp_path: Path) -> None:
     assert result.exit_code == 0 and result.stdout == "hello, plugins\n"
 
 
-@pytest.mark.xfail(strict=True, reason="monitor.cli does not call PluginHost.call_commands yet")
 def test_plugin_commands_reach_the_monitor_command(tmp_path: Path) -> None:
     plugin_folder(tmp_path, hello=HELLO)
     config = write_config(tmp_path, {}, '[plugins]\ndirs = ["plugins.d"]\n')
@@ -273,3 +272,26 @@ def test_plugin_commands_reach_the_monitor_command(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 0 and done.stdout == "hello, you\n", done.stderr
+
+
+def test_plugins_check_reports_each_problem_in_one_line(tmp_path: Path) -> None:
+    plugin_folder(
+        tmp_path,
+        broken="import does_not_exist\n",
+        typo="from monitor import hookimpl\n\n@hookimpl\ndef register_extractor(register):\n    pass\n",
+        lazy="from monitor import Extractor, hookimpl\n\nclass Lazy(Extractor):\n    name = 'lazy'\n\n"
+        "@hookimpl\ndef register_extractors(register):\n    register(Lazy())\n",
+    )
+    config = write_config(tmp_path, {}, '[plugins]\ndirs = ["plugins.d"]\n')
+    result = CliRunner().invoke(cli, ["--config", str(config), "plugins", "--check"])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("broken (") and "ModuleNotFoundError" in line and "does_not_exist" in line
+               for line in lines)
+    assert any(line.startswith("typo (") and "register_extractor" in line for line in lines)
+    assert any("extractor 'lazy': does not implement extract_claims" in line for line in lines)
+    assert any("extractor 'lazy': declares no facts" in line for line in lines)
+    assert lines[-1].endswith("problems")
+    clean = write_config(tmp_path / "clean", {})
+    ok_result = CliRunner().invoke(cli, ["--config", str(clean), "plugins", "--check"])
+    assert ok_result.exit_code == 0, ok_result.stdout
