@@ -28,6 +28,7 @@ from .model import Alert, Change
 from .plugins import PluginHost
 from .store import articles as article_store
 from .store import facts as fact_store
+from .store import channels as channel_store
 from .store import outbox, schema
 from .store.types import utcnow
 
@@ -84,7 +85,11 @@ def record_changes(session: Session, rt: Runtime, changes: Sequence[Change]) -> 
             to_alert.append(saved)
     ids = [c.id for c in to_alert if c.id is not None]
     if ids:
+        disabled = channel_store.disabled_channels(session)
         for channel in rt.config.channels:
+            if channel.name in disabled:
+                log.warning("channel %s is disabled; changes %s not queued for it", channel.name, ids)
+                continue
             session.add(schema.Alert(id=alert_id(channel.name, ids), channel=channel.name, change_ids=ids))
     return stored
 
@@ -168,8 +173,10 @@ class Deliverer:
         report = DeliveryReport()
         now = now or utcnow()
         with self.rt.store.transaction() as session:
+            disabled = channel_store.disabled_channels(session)
             rows = outbox.claim_due_alerts(
-                session, self.rt.instance, lease=self.rt.config.alerts.lease, now=now, channels=list(self.channels)
+                session, self.rt.instance, lease=self.rt.config.alerts.lease, now=now,
+                channels=[name for name in self.channels if name not in disabled],
             )
         by_channel: dict[str, list[outbox.OutboxRow]] = {}
         for row in rows:
@@ -183,11 +190,15 @@ class Deliverer:
                     continue
                 self._send(channel, channel_rows, report, now)
             else:
-                for row in channel_rows:
-                    self._send(channel, [row], report, now)
+                for index, row in enumerate(channel_rows):
+                    if not self._send(channel, [row], report, now):
+                        with self.rt.store.transaction() as session:  # disabled: hold the rest
+                            outbox.mark_alerts(session, [r.id for r in channel_rows[index + 1 :]])
+                        break
         return report
 
-    def _send(self, channel: str, rows: Sequence[outbox.OutboxRow], report: DeliveryReport, now: datetime) -> None:
+    def _send(self, channel: str, rows: Sequence[outbox.OutboxRow], report: DeliveryReport, now: datetime) -> bool:
+        """Send one alert; False when the channel was disabled by this failure."""
         ids = [r.id for r in rows]
         change_ids = sorted({i for r in rows for i in r.change_ids})
         attempts = max(r.attempts for r in rows) + 1
@@ -208,7 +219,7 @@ class Deliverer:
                 outbox.mark_alerts(session, ids, status="sent", sent_at=utcnow(), attempts=attempts, last_error=None)
                 report.sent.append(row_id)
                 log.info("alert %s sent on %s", row_id, channel)
-                return
+                return True
             message = str(error)[:2000]
             oldest = min(r.created_at for r in rows)
             expired = now - oldest >= timedelta(seconds=self.rt.config.alerts.dead_after)
@@ -217,7 +228,43 @@ class Deliverer:
                 outbox.mark_alerts(session, ids, status="dead", attempts=attempts, last_error=reason)
                 report.dead.append((row_id, reason))
                 log.error("alert %s on %s is dead: %s", row_id, channel, reason)
-                return
+                # A gone endpoint, or one failing for longer than dead_after, is
+                # taken out of use: its alerts would only pile up.
+                disable = error.disable or expired
+                if disable and channel_store.disable_channel(session, channel, reason):
+                    log.error("channel %s disabled: %s; 'monitor alerts enable %s' after fixing it",
+                              channel, reason, channel)
+                notice = channel_store.take_notice_slot(session, channel, self.rt.config.alerts.notice_interval)
+            else:
+                delay = retry_delay(attempts, self.rt.config, error.retry_after)
+                outbox.mark_alerts(
+                    session, ids, attempts=attempts, last_error=message,
+                    next_attempt_at=now + timedelta(seconds=delay),
+                )
+                report.retrying.append((row_id, message))
+                log.warning("alert %s on %s failed (attempt %d, next in %.0fs): %s", row_id, channel, attempts,
+                            delay, message)
+                return True
+        if notice:
+            self._notify_operator(channel, "disabled" if disable else "dead alert", reason)
+        return not disable
+
+    def _notify_operator(self, channel: str, what: str, reason: str) -> None:
+        """Tell the operator, once per ``notice_interval``, through the operator channel."""
+        operator = self.rt.config.alerts.operator_channel
+        notifier = self.channels.get(operator or "")
+        if notifier is None or operator == channel:
+            return
+        change = Change(
+            key=f"monitor.channel.{channel}", change="changed", old="working", new=what, evidence=reason,
+            extractor="monitor", label=f"Alert channel {channel!r}",
+        )
+        notice = Alert(id=f"notice_{channel}_{utcnow():%Y%m%d%H%M%S}", channel=operator or "", changes=[change])
+        try:
+            with self.rt.plugins.guard(self.rt.plugins.owner_of(type(notifier)), "notify", f"notice on {operator}"):
+                notifier.notify(notice)
+        except PluginError:
+            log.error("could not tell the operator through %s that %s is %s", operator, channel, what)
             delay = retry_delay(attempts, self.rt.config, error.retry_after)
             outbox.mark_alerts(
                 session, ids, attempts=attempts, last_error=message,

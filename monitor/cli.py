@@ -339,10 +339,15 @@ def alerts(ctx: click.Context, status: str | None, limit: int, as_json: bool) ->
 @with_runtime
 def alerts_list(rt: Runtime, status: str | None, limit: int, as_json: bool) -> None:
     """List alerts, newest first."""
+    from .store.channels import disabled_channels
     from .store.outbox import list_alerts
 
     with rt.store.transaction() as session:
         rows = list_alerts(session, status=status, limit=limit)
+        disabled = disabled_channels(session)
+    if not as_json:
+        for name, reason in disabled.items():
+            click.echo(f"channel {name} is DISABLED: {reason} (monitor alerts enable {name})")
     for row in rows:
         if as_json:
             click.echo(json.dumps(row.__dict__, default=str))
@@ -379,6 +384,19 @@ def alerts_retry(rt: Runtime, alert_id: str) -> None:
         if not requeue_alert(session, alert_id):
             raise MonitorError(f"no dead alert with id {alert_id!r}")
     click.echo(f"{alert_id} re-queued")
+
+
+@alerts.command("enable")
+@click.argument("channel")
+@with_runtime
+def alerts_enable(rt: Runtime, channel: str) -> None:
+    """Use a disabled channel again (its dead alerts can then be re-queued with 'retry')."""
+    from .store.channels import enable_channel
+
+    with rt.store.transaction() as session:
+        if not enable_channel(session, channel):
+            raise MonitorError(f"channel {channel!r} is not disabled")
+    click.echo(f"channel {channel} enabled")
 
 
 @alerts.command("test")

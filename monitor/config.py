@@ -85,6 +85,8 @@ class AlertsConfig:
     dead_after: float = 48 * 3600.0
     lease: float = 120.0
     tick: float = 5.0
+    notice_interval: float = 6 * 3600.0  # at most one operator notice per channel this often
+    operator_channel: str | None = None  # where notices about failing channels go
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,7 @@ class _Validator:
             plugin_options=options,
             channels=self.channels(data.get("channels", [])),
             policy=self.policy(self.table(data, "policy")),
-            alerts=AlertsConfig(**self.durations(self.table(data, "alerts"), "alerts", AlertsConfig)),
+            alerts=self.alerts(self.table(data, "alerts"), data.get("channels", [])),
             baseline_article=self.root / article if article else None,
             raw=data,
         )
@@ -380,6 +382,15 @@ class _Validator:
                 )
             )
         return tuple(channels)
+
+    def alerts(self, table: dict[str, Any], channels: Any) -> AlertsConfig:
+        table = dict(table)
+        operator = table.pop("operator_channel", None)
+        names = {c.get("name") for c in channels if isinstance(c, dict)} if isinstance(channels, list) else set()
+        if operator is not None and (not isinstance(operator, str) or operator not in names):
+            raise self.error(f"{operator!r} is not the name of a configured channel", "alerts", "operator_channel")
+        self.check_keys(table, set(AlertsConfig.__dataclass_fields__) - {"operator_channel"}, "alerts")
+        return AlertsConfig(**self.durations(table, "alerts", AlertsConfig), operator_channel=operator)
 
     def durations(self, table: dict[str, Any], name: str, kind: type) -> dict[str, float]:
         self.check_keys(table, set(kind.__dataclass_fields__), name)

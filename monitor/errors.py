@@ -38,10 +38,14 @@ class DeliveryError(MonitorError):
     """A notifier could not deliver an alert.
 
     ``retryable`` false means retrying cannot help (a 404, a rejected
-    address): the alert is marked dead at once. ``retry_after`` is the
-    receiver's own wish, in seconds.
+    address): the alert is marked dead at once. ``disable`` says the
+    channel itself is gone (an HTTP 410): the core stops using it until an
+    operator enables it again. ``retry_after`` is the receiver's own wish,
+    in seconds.
     """
 
-    def __init__(self, message: str, *, retryable: bool = True, retry_after: float | None = None):
+    def __init__(
+        self, message: str, *, retryable: bool = True, retry_after: float | None = None, disable: bool = False
+    ):
         super().__init__(message)
-        self.retryable, self.retry_after = retryable, retry_after
+        self.retryable, self.retry_after, self.disable = retryable, retry_after, disable

@@ -247,8 +247,11 @@ class RecordingNotifier(Notifier):
         self.sent.append(alert)
 
 
-def fail_with(message: str, *, retryable: bool = True, retry_after: float | None = None) -> DeliveryError:
-    return DeliveryError(message, retryable=retryable, retry_after=retry_after)
+def fail_with(
+    message: str, *, retryable: bool = True, retry_after: float | None = None, disable: bool = False
+) -> DeliveryError:
+    """A ``DeliveryError`` for ``RecordingNotifier.failures``."""
+    return DeliveryError(message, retryable=retryable, retry_after=retry_after, disable=disable)
 
 
 @dataclass

@@ -268,7 +268,7 @@ class WebhookNotifier(Notifier):
             target = f" to {redact_url(location)}" if location else ""
             raise self._error(f"redirect ({status}){target} not followed; check the webhook URL", True)
         if status == 410:
-            raise self._error(f"endpoint gone (410): {excerpt}", False)
+            raise self._error(f"endpoint gone (410): {excerpt}", False, disable=True)
         if status in (408, 429) or status >= 500:
             retry_after = parse_retry_after(headers.get("Retry-After"))
             raise self._error(f"HTTP {status}: {excerpt}", True, retry_after)
@@ -312,10 +312,12 @@ class WebhookNotifier(Notifier):
             text = ""
         return one_line(text, 200) or "(empty body)"
 
-    def _error(self, message: str, retryable: bool, retry_after: float | None = None) -> DeliveryError:
+    def _error(
+        self, message: str, retryable: bool, retry_after: float | None = None, *, disable: bool = False
+    ) -> DeliveryError:
         s = self.settings
         text = redact_text(f"webhook {self.name!r} ({redact_url(s.url)}): {message}", urls=[s.url])
-        return DeliveryError(text, retryable=retryable, retry_after=retry_after)
+        return DeliveryError(text, retryable=retryable, retry_after=retry_after, disable=disable)
 
 
 def _root_reason(exc: BaseException) -> str:

@@ -182,3 +182,51 @@ def test_a_bad_channel_config_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"monitor.toml:\d+: \[channels\[0\]\.type\]: unknown channel type 'pigeon'"):
         make_channels(rt.config, rt.plugins)
     rt.close()
+
+
+OPERATOR = CHANNELS + '\n[alerts]\noperator_channel = "desk"\ndead_after = "1h"\n'
+
+
+def test_a_gone_endpoint_disables_its_channel_and_tells_the_operator_once(tmp_path: Path) -> None:
+    rt = runtime(tmp_path, OPERATOR)
+    publish(rt, "the count is 3")
+    publish(rt, "the count is 4", outlet="Outlet B")
+    chans = channels()
+    chans["hook"].failures = [fail_with("endpoint gone (410)", retryable=False, disable=True)]
+    deliverer = Deliverer(rt, chans)
+    report = deliverer.deliver_due()
+    assert len(report.dead) == 1  # the first hook alert; the second is held, not lost
+    notices = [a for a in chans["desk"].sent if a.changes[0].key == "monitor.channel.hook"]
+    assert len(notices) == 1 and "410" in notices[0].changes[0].evidence
+    publish(rt, "the count is 5", outlet="Outlet C")  # not queued for the disabled channel
+    deliverer.deliver_due()
+    assert chans["hook"].sent == []
+    config = str(rt.config.path)
+    listing = CliRunner().invoke(cli, ["--config", config, "alerts"]).stdout
+    assert "channel hook is DISABLED" in listing
+    with rt.store.transaction() as session:
+        pending = [r for r in outbox.list_alerts(session, status="pending") if r.channel == "hook"]
+    assert len(pending) == 1  # the held one; none for the change made while disabled
+    assert CliRunner().invoke(cli, ["--config", config, "alerts", "enable", "hook"]).exit_code == 0
+    assert len(deliverer.deliver_due().sent) == 1 and len(chans["hook"].sent) == 1
+    rt.close()
+
+
+def test_failing_longer_than_dead_after_disables_and_notices_are_rate_limited(tmp_path: Path) -> None:
+    rt = runtime(tmp_path, OPERATOR)
+    publish(rt, "the count is 3")
+    publish(rt, "the count is 4", outlet="Outlet B")
+    chans = channels()
+    chans["hook"].failures = [fail_with("timed out")] * 10
+    deliverer = Deliverer(rt, chans)
+    deliverer.deliver_due()
+    later = utcnow() + timedelta(hours=2)
+    report = deliverer.deliver_due(now=later)
+    assert report.dead and all("gave up" in reason for _, reason in report.dead)
+    notices = [a for a in chans["desk"].sent if a.changes[0].key == "monitor.channel.hook"]
+    assert len(notices) == 1  # two dead alerts, one notice
+    with rt.store.transaction() as session:
+        from monitor.store.channels import disabled_channels
+
+        assert "hook" in disabled_channels(session)
+    rt.close()

@@ -151,6 +151,18 @@ class Alert(Base):
     lease_until: Mapped[datetime | None]
 
 
+class ChannelState(Base):
+    """A channel the core stopped using (its endpoint is gone, or it failed for too long)."""
+
+    __tablename__ = "channel_states"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    disabled_at: Mapped[datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    # Operator notices are rate-limited per channel: one outage, one notice.
+    last_notice_at: Mapped[datetime | None]
+
+
 class Instance(Base):
     """A heartbeat row per running ``monitor run``."""
 

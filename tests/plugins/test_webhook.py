@@ -262,6 +262,7 @@ def test_gone_and_other_4xx_are_final_with_the_reason(receiver: Receiver, status
     with pytest.raises(DeliveryError) as caught:
         notifier(receiver.url).notify(make_alert())
     assert not caught.value.retryable
+    assert caught.value.disable is (status == 410)  # only a gone endpoint takes the channel out of use
     assert words in str(caught.value)
     assert "x" * 200 not in str(caught.value)  # only the start of the body
 
