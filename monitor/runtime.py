@@ -48,7 +48,13 @@ class Runtime:
     @cached_property
     def http(self) -> requests.Session:
         from .fetch import make_session
+        from .redact import redact_logs
 
+        # urllib3 logs each request line at DEBUG; feed URLs with credentials
+        # or query tokens must not appear there.
+        for feed in self.config.feeds:
+            if "@" in feed.url or "?" in feed.url:
+                redact_logs(feed.url)
         return make_session(self.config.service)
 
     def close(self) -> None:
