@@ -58,7 +58,7 @@ _SOFT = frozenset(
 _OPENERS = frozenset(
     ["the", "a", "an", "he", "she", "it", "they", "we", "i", "but", "and", "this", "that", "these", "those", "in", "on", "at", "its", "his", "her", "their", "there", "meanwhile", "however", "earlier", "later", "after", "before", "when", "while", "as", "if", "yet", "so", "officials"]
 )
-_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s)")
+_END = re.compile(r"(?<![.!?\u2026])[.!?\u2026]++[\"'\u201d\u2019\u00bb)\]]*(?=\s)")
 _PREV_TOKEN = re.compile(r"([A-Za-z][A-Za-z.]*)\.*$")
 _NEXT_TOKEN = re.compile(r"\s+[\"'\u201c\u2018\u00ab(\[]*(\S)(\w*)")
 _BLOCK_BREAK = re.compile(r"\n\s*\n|\n(?![ \t]*[a-z])")

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from monitor import text as T
 
-__all__ = ["SLOTS", "braced", "compile_pattern"]
+__all__ = ["SLOTS", "braced", "compile_pattern", "gap_spans"]
 
 _WORD = r"(?:[^\s,.;:!?()\[\]\"\u201c\u201d]|\.(?=\w))"
 # What each placeholder matches; {subject} is the fact's entity list (Entities.subject_regex).

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from monitor_plugins import stories
 from monitor_plugins.stories import StoryExtractor, compile_pattern, load_story, parse_story
+from monitor_plugins.stories.patterns import SLOTS
 
 from monitor import Claim, ConfigError, PluginSettings
 from monitor.cli import cli
@@ -209,7 +210,7 @@ def test_missing_keys_point_at_their_table(tmp_path: Path) -> None:
 
 
 def test_pattern_language() -> None:
-    allowed = {"number": stories._SLOTS["number"]}
+    allowed = {"number": SLOTS["number"]}
     pattern = compile_pattern("tariffs? of {number} ?% on ... EU goods", allowed)
     assert pattern.search("Tariffs of 15 % on most EU goods")
     assert pattern.search("a tariff of 15% on EU goods")
