@@ -1,0 +1,52 @@
+"""The ``monitor`` command: parse arguments, call the core, print the result.
+
+Each module here adds one group of commands to ``cli`` (see ``base``); none
+holds logic of its own.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from ..config import load_config, resolve_config_path
+from ..errors import ConfigError
+from . import alerts, plugins, service, story  # noqa: F401 - they register their commands
+from .base import cli
+
+__all__ = ["cli", "main"]
+
+
+def _config_in(argv: list[str]) -> str | None:
+    for index, arg in enumerate(argv):
+        if arg == "--config" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--config="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _plugin_commands(argv: list[str]) -> dict[str, Any]:
+    """Load the plugins before click parses, so their register_commands can add subcommands.
+
+    The host is handed on to the command, so plugins load once per run. A
+    broken config is left for the command itself to report.
+    """
+    from ..api import PluginSettings
+    from ..plugins import PluginHost
+
+    try:
+        config = load_config(resolve_config_path(_config_in(argv)))
+    except ConfigError:
+        return {}
+    host = PluginHost(
+        config.plugin_dirs,
+        disabled=config.disabled_plugins,
+        settings=PluginSettings(config.root, config.plugin_options),
+    ).load()
+    host.call_commands(cli)
+    return {"plugin_host": host, "plugin_host_config": config.path}
+
+
+def main() -> None:
+    cli(prog_name="monitor", obj=_plugin_commands(sys.argv[1:]))

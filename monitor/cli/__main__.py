@@ -1,0 +1,5 @@
+"""`python -m monitor.cli` runs the `monitor` command."""
+
+from . import main
+
+main()

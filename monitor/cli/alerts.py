@@ -1,0 +1,103 @@
+"""The alert outbox: list, deliver, retry, enable, test."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..errors import MonitorError
+from ..runtime import Runtime
+from .base import cli, with_runtime
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--status", type=click.Choice(["pending", "sent", "dead"]), default=None)
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def alerts(ctx: click.Context, status: str | None, limit: int, as_json: bool) -> None:
+    """List alerts in the outbox (or deliver, retry, test: see the subcommands)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(alerts_list, status=status, limit=limit, as_json=as_json)
+
+
+@alerts.command("list")
+@click.option("--status", type=click.Choice(["pending", "sent", "dead"]), default=None)
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_runtime
+def alerts_list(rt: Runtime, status: str | None, limit: int, as_json: bool) -> None:
+    """List alerts, newest first."""
+    from ..store.channels import disabled_channels
+    from ..store.outbox import list_alerts
+
+    with rt.store.transaction() as session:
+        rows = list_alerts(session, status=status, limit=limit)
+        disabled = disabled_channels(session)
+    if not as_json:
+        for name, reason in disabled.items():
+            click.echo(f"channel {name} is DISABLED: {reason} (monitor alerts enable {name})")
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row.__dict__, default=str))
+            continue
+        when = row.sent_at or row.next_attempt_at
+        line = f"{row.id} {row.channel:<12} {row.status:<8} attempts {row.attempts}  changes {row.change_ids}  {when:%Y-%m-%d %H:%M:%S}"
+        if row.last_error:
+            line += f"  last error: {row.last_error}"
+        click.echo(line)
+
+
+@alerts.command("deliver")
+@with_runtime
+def alerts_deliver(rt: Runtime) -> None:
+    """Send every due alert once now."""
+    from ..alerts import Deliverer
+
+    report = Deliverer(rt).deliver_due()
+    for alert_id, error in report.retrying:
+        click.echo(f"retrying {alert_id}: {error}")
+    for alert_id, error in report.dead:
+        click.echo(f"dead {alert_id}: {error}")
+    click.echo(f"{len(report.sent)} sent, {len(report.retrying)} to retry, {len(report.dead)} dead")
+
+
+@alerts.command("retry")
+@click.argument("alert_id")
+@with_runtime
+def alerts_retry(rt: Runtime, alert_id: str) -> None:
+    """Re-queue a dead alert."""
+    from ..store.outbox import requeue_alert
+
+    with rt.store.transaction() as session:
+        if not requeue_alert(session, alert_id):
+            raise MonitorError(f"no dead alert with id {alert_id!r}")
+    click.echo(f"{alert_id} re-queued")
+
+
+@alerts.command("enable")
+@click.argument("channel")
+@with_runtime
+def alerts_enable(rt: Runtime, channel: str) -> None:
+    """Use a disabled channel again (its dead alerts can then be re-queued with 'retry')."""
+    from ..store.channels import enable_channel
+
+    with rt.store.transaction() as session:
+        if not enable_channel(session, channel):
+            raise MonitorError(f"channel {channel!r} is not disabled")
+    click.echo(f"channel {channel} enabled")
+
+
+@alerts.command("test")
+@click.argument("channel")
+@with_runtime
+def alerts_test(rt: Runtime, channel: str) -> None:
+    """Send a test message through CHANNEL and say what happened."""
+    from ..alerts import send_test
+
+    delivered, outcome = send_test(rt, channel)
+    click.echo(outcome)
+    if not delivered:
+        sys.exit(1)

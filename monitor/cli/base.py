@@ -1,0 +1,81 @@
+"""The ``monitor`` group and what every command shares: the runtime from ``--config``, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .. import __version__
+from ..config import Config, load_config, resolve_config_path
+from ..errors import ConfigError, MonitorError
+from ..runtime import Runtime
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(f"monitor: {message}", err=True)
+    sys.exit(code)
+
+
+def with_runtime(func: F) -> F:
+    """Give a command its Runtime, built from ``--config``; one-line errors, exit 2 for config."""
+
+    @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file (overrides the group's).")
+    @click.pass_context
+    @wraps(func)
+    def wrapper(ctx: click.Context, *args: Any, config_path: Path | None = None, **kwargs: Any) -> Any:
+        rt = ctx.obj.get("runtime") if ctx.obj else None
+        if rt is None or config_path is not None:
+            config = _load(config_path or ctx.obj.get("config_path"))
+            preloaded = ctx.obj.get("plugin_host")
+            same = preloaded is not None and ctx.obj.get("plugin_host_config") == config.path
+            rt = Runtime(config, host=preloaded if same else None)
+            ctx.obj["runtime"] = rt
+            ctx.call_on_close(rt.close)
+        try:
+            return func(rt, *args, **kwargs)
+        except ConfigError as exc:
+            fail(str(exc), 2)
+        except MonitorError as exc:
+            fail(str(exc), 1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _load(path: Path | None) -> Config:
+    try:
+        return load_config(resolve_config_path(path))
+    except ConfigError as exc:
+        fail(str(exc), 2)
+        raise AssertionError from exc
+
+
+@click.group()
+@click.version_option(__version__, prog_name="monitor")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), envvar="MONITOR_CONFIG",
+              help="Config file (default: config/monitor.toml, or the embedded default).")
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, log_level: str) -> None:
+    """Watch news feeds for a story and alert on every real change."""
+    logging.basicConfig(
+        level=getattr(logging, log_level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+
+
+def show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value

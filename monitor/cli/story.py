@@ -1,0 +1,159 @@
+"""The story: baseline, diff, facts, changes, eval, extract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..errors import MonitorError
+from ..runtime import Runtime
+from .base import cli, show, with_runtime
+
+
+@cli.group()
+def baseline() -> None:
+    """Build or show the baseline: the facts of the baseline article."""
+
+
+@baseline.command("build")
+@click.argument("article", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--replace", is_flag=True, help="Replace a stored baseline.")
+@with_runtime
+def baseline_build(rt: Runtime, article: Path | None, replace: bool) -> None:
+    """Extract the baseline from ARTICLE (default: the config's) and store it once."""
+    from ..baseline import build_baseline
+
+    result = build_baseline(rt, article, replace=replace)
+    if not result.created:
+        click.echo(f"baseline already stored ({len(result.facts)} facts from {result.source}); "
+                   "nothing changed - use --replace to rebuild it")
+        return
+    click.echo(f"baseline stored: {len(result.facts)} facts from {result.source}")
+
+
+@baseline.command("show")
+@click.option("--json", "as_json", is_flag=True)
+@with_runtime
+def baselineshow(rt: Runtime, as_json: bool) -> None:
+    """Print the stored baseline."""
+    from ..store.facts import baseline_facts
+
+    with rt.store.transaction() as session:
+        facts = baseline_facts(session)
+    if not facts:
+        raise MonitorError("no baseline stored: run 'monitor baseline build'")
+    if as_json:
+        click.echo(json.dumps([{"key": f.key, "kind": f.kind, "value": f.value, "evidence": f.evidence,
+                                "extractor": f.extractor, "confidence": f.confidence} for f in facts],
+                              indent=1, ensure_ascii=False))
+        return
+    for f in facts:
+        click.echo(f"{f.key:<40} {show(f.value):<36} {f.evidence[:80]}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per change (the documented format).")
+@with_runtime
+def diff(rt: Runtime, files: tuple[Path, ...], as_json: bool) -> None:
+    """Compare article FILES with what is known, in order, storing nothing."""
+    from ..compare import compare_files
+
+    for change in compare_files(rt, files):
+        if as_json:
+            click.echo(json.dumps(change.as_json(), ensure_ascii=False))
+        else:
+            arrow = f"{show(change.old)} -> {show(change.new)}" if change.change == "changed" else show(change.new)
+            click.echo(f"{change.change:<8} {change.key}: {arrow}  [{change.extractor}] {change.evidence[:100]}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@with_runtime
+def facts(rt: Runtime, as_json: bool) -> None:
+    """Every key: baseline value, current value, when and where it last changed."""
+    from ..store.facts import facts_overview
+
+    with rt.store.transaction() as session:
+        rows = facts_overview(session)
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row.__dict__, default=str, ensure_ascii=False))
+            continue
+        when = row.changed_at.strftime("%Y-%m-%d %H:%M") if row.changed_at else "baseline"
+        click.echo(f"{row.key:<40} {show(row.baseline):<28} now {show(row.current):<28} {when}  {row.source or ''}")
+
+
+@cli.command()
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_runtime
+def changes(rt: Runtime, limit: int, as_json: bool) -> None:
+    """The timeline of changes, newest first."""
+    from ..store.facts import list_changes
+
+    with rt.store.transaction() as session:
+        rows = list_changes(session, limit=limit)
+    for c in rows:
+        if as_json:
+            click.echo(json.dumps(c.as_json() | {"id": c.id, "detected": str(c.detected)}, ensure_ascii=False))
+            continue
+        when = c.detected.strftime("%Y-%m-%d %H:%M") if c.detected else ""
+        old = f"{show(c.old)} -> " if c.change == "changed" else ""
+        click.echo(f"{when} #{c.id} {c.change:<8} {c.key}: {old}{show(c.new)}  {c.evidence[:90]}")
+
+
+@cli.command("eval")
+@click.argument("case_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--verbose", "-v", is_flag=True, help="Show each miss and each extra change.")
+@with_runtime
+def eval_command(rt: Runtime, case_dir: Path, as_json: bool, verbose: bool) -> None:
+    """Precision, recall and F1 of the extractors on labelled cases in CASE_DIR."""
+    from ..articlefile import read_article_file
+    from ..baseline import baseline_article_path
+    from ..evaluate import evaluate
+
+    report = evaluate(case_dir, rt.plugins, read_article_file(baseline_article_path(rt)))
+    summary = report.as_json()
+    if as_json:
+        click.echo(json.dumps(summary, indent=1, ensure_ascii=False))
+        return
+    if verbose:
+        for failure in summary["failures"]:
+            for miss in failure["missed"]:
+                click.echo(f"{failure['case']}: missed {miss['key']} {miss['change']} {show(miss['new'])}")
+            for extra in failure["extra"]:
+                click.echo(f"{failure['case']}: extra  {extra['key']} {extra['change']} {show(extra['new'])}"
+                           f"  <- {extra['evidence'][:90]}")
+    click.echo(f"cases {summary['cases']}  precision {report.precision:.3f}  recall {report.recall:.3f}  "
+               f"F1 {report.f1:.3f}  false alerts {report.false_alerts}")
+
+
+@cli.command()
+@click.argument("source")
+@click.option("--extractor", "extractors", multiple=True, help="Only this extractor (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per claim.")
+@with_runtime
+def extract(rt: Runtime, source: str, extractors: tuple[str, ...], as_json: bool) -> None:
+    """Show what each extractor claims from one article: a text FILE or a URL."""
+    from ..inspection import inspect_source
+
+    for inspection in inspect_source(rt, source, extractors=list(extractors) or None):
+        article = inspection.article
+        if not as_json:
+            click.echo(f"# {article.title or article.id}" + (f"  <{article.url}>" if article.url else ""))
+        for claim in inspection.result.claims:
+            if as_json:
+                click.echo(json.dumps({"key": claim.key, "value": claim.value, "evidence": claim.evidence,
+                                       "extractor": claim.extractor, "confidence": claim.confidence,
+                                       "article": article.url or article.id}, ensure_ascii=False))
+            else:
+                click.echo(f"{claim.key:<40} {show(claim.value):<24} {claim.confidence:.2f} [{claim.extractor}]")
+                click.echo(f"    {claim.evidence}")
+        for name in inspection.result.failed:
+            click.echo(f"extractor {name!r} failed on this article (see the log)", err=True)
+        if not inspection.result.claims and not as_json:
+            click.echo("no claims")
