@@ -48,16 +48,31 @@ __all__ = [
 # -- sentences -----------------------------------------------------------------
 
 # Abbreviations after which a period never ends a sentence ("Mr. Tusk").
-_TITLES = frozenset(
-    ["mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "sgt", "capt", "adm", "gov", "sen", "rep", "rev", "st", "sr", "jr", "hon", "pres", "maj", "cmdr", "brig", "amb", "mt", "ft", "messrs", "supt", "insp", "cpl", "pvt", "det", "vs", "e.g", "i.e", "cf", "al", "approx", "no", "nos", "vol", "pp", "p", "art", "fig"]
-)
+# fmt: off
+_TITLES = frozenset([
+    "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "sgt", "capt", "adm", "gov", "sen", "rep", "rev",
+    "st", "sr", "jr", "hon", "pres", "maj", "cmdr", "brig", "amb", "mt", "ft", "messrs", "supt", "insp",
+    "cpl", "pvt", "det", "vs", "e.g", "i.e", "cf", "al", "approx"
+])
+# fmt: on
+# Abbreviations that never end a sentence before a number ("No. 10", "p. 4").
+_NUMBERED = frozenset(["no", "nos", "vol", "pp", "p", "art", "fig", "ch", "sec"])
 # Abbreviations that end a sentence only when a typical sentence opener follows.
-_SOFT = frozenset(
-    ["jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "corp", "ltd", "co", "etc", "bros", "dept", "govt", "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind", "kan", "ky", "la", "md", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla", "ore", "pa", "tenn", "tex", "va", "vt", "wash", "wis", "wyo"]
-)
-_OPENERS = frozenset(
-    ["the", "a", "an", "he", "she", "it", "they", "we", "i", "but", "and", "this", "that", "these", "those", "in", "on", "at", "its", "his", "her", "their", "there", "meanwhile", "however", "earlier", "later", "after", "before", "when", "while", "as", "if", "yet", "so", "officials"]
-)
+# fmt: off
+_SOFT = frozenset([
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "corp",
+    "ltd", "co", "etc", "bros", "dept", "govt", "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla",
+    "ga", "ill", "ind", "kan", "ky", "la", "md", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla",
+    "ore", "pa", "tenn", "tex", "va", "vt", "wash", "wis", "wyo"
+])
+# fmt: on
+# fmt: off
+_OPENERS = frozenset([
+    "the", "a", "an", "he", "she", "it", "they", "we", "i", "but", "and", "this", "that", "these", "those",
+    "in", "on", "at", "its", "his", "her", "their", "there", "meanwhile", "however", "earlier", "later",
+    "after", "before", "when", "while", "as", "if", "yet", "so", "officials"
+])
+# fmt: on
 _END = re.compile(r"(?<![.!?\u2026])[.!?\u2026]++[\"'\u201d\u2019\u00bb)\]]*(?=\s)")
 _PREV_TOKEN = re.compile(r"([A-Za-z][A-Za-z.]*)\.*$")
 _NEXT_TOKEN = re.compile(r"\s+[\"'\u201c\u2018\u00ab(\[]*(\S)(\w*)")
@@ -86,6 +101,8 @@ def _ends_sentence(text: str, start: int, stop: int, nxt: re.Match[str] | None) 
     opener = (first + rest).lower() in _OPENERS
     if low in _TITLES:
         return False
+    if low in _NUMBERED:
+        return not first.isdigit()
     if "." in token.rstrip(".") or len(low) == 1 or low in _SOFT:  # U.S., J., Sept.
         return opener and not first.isdigit()
     return True
@@ -166,20 +183,27 @@ def clause_spans(text: str, start: int = 0, end: int | None = None) -> list[tupl
 
 # -- numbers -------------------------------------------------------------------
 
-_UNITS = {
-    w: i
-    for i, w in enumerate(
-        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
-    )
+# fmt: off
+_UNITS = {w: i for i, w in enumerate([
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+])}
+# fmt: on
+_TENS = {
+    w: 10 * i
+    for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 2)
 }
-_TENS = {w: 10 * i for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 2)}
 _SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
 _WORDS = sorted([*_UNITS, *_TENS, *_SCALES, "hundred", "dozen"], key=len, reverse=True)
 _W = r"\b(?:" + "|".join(_WORDS) + r")(?!\w)"
 #: Regex source matching one number in digits or words; embed it in your own patterns.
 NUMBER = (
     r"(?:(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?!\w|,\d)(?:\s+(?i:thousand|million|billion)\b)?"
-    r"|(?i:(?:\b(?:half\s+)?a\s+(?=(?:dozen|hundred|thousand|million)\b))?" + _W + r"(?:(?:\s+and\s+|[\s-]+)" + _W + r"){0,7}))"
+    r"|(?i:(?:\b(?:half\s+)?a\s+(?=(?:dozen|hundred|thousand|million)\b))?"
+    + _W
+    + r"(?:(?:\s+and\s+|[\s-]+)"
+    + _W
+    + r"){0,7}))"
 )
 _NUMBER = re.compile(NUMBER)
 
@@ -263,23 +287,27 @@ MentionKind = Literal["name", "adjective", "capital", "institution", "leader"]
 
 # Hand tables: what no library provides. Adjectives/demonyms, capitals and
 # institutions used for the government, and leaders and ministers by surname.
+# fmt: off
 _ADJECTIVES = {
     "US": "American Americans", "GB": "British Briton Britons", "FR": "French", "DE": "German Germans",
     "IT": "Italian Italians", "PL": "Polish Poles", "CA": "Canadian Canadians", "RU": "Russian Russians",
     "UA": "Ukrainian Ukrainians", "EE": "Estonian Estonians", "LV": "Latvian Latvians",
-    "LT": "Lithuanian Lithuanians", "FI": "Finnish Finns", "SE": "Swedish Swedes", "NO": "Norwegian Norwegians",
-    "DK": "Danish Danes", "NL": "Dutch", "BE": "Belgian Belgians", "ES": "Spanish Spaniards",
-    "PT": "Portuguese", "CZ": "Czech Czechs", "SK": "Slovak Slovaks Slovakian", "HU": "Hungarian Hungarians",
-    "RO": "Romanian Romanians", "BG": "Bulgarian Bulgarians", "GR": "Greek Greeks", "TR": "Turkish Turks",
-    "JP": "Japanese", "AU": "Australian Australians", "IE": "Irish", "AT": "Austrian Austrians",
-    "CH": "Swiss", "HR": "Croatian Croats", "SI": "Slovenian Slovenians", "IS": "Icelandic", "CN": "Chinese",
-    "IN": "Indian", "IL": "Israeli Israelis", "IR": "Iranian Iranians", "BY": "Belarusian Belarusians",
+    "LT": "Lithuanian Lithuanians", "FI": "Finnish Finns", "SE": "Swedish Swedes",
+    "NO": "Norwegian Norwegians", "DK": "Danish Danes", "NL": "Dutch", "BE": "Belgian Belgians",
+    "ES": "Spanish Spaniards", "PT": "Portuguese", "CZ": "Czech Czechs", "SK": "Slovak Slovaks Slovakian",
+    "HU": "Hungarian Hungarians", "RO": "Romanian Romanians", "BG": "Bulgarian Bulgarians",
+    "GR": "Greek Greeks", "TR": "Turkish Turks", "JP": "Japanese", "AU": "Australian Australians",
+    "IE": "Irish", "AT": "Austrian Austrians", "CH": "Swiss", "HR": "Croatian Croats",
+    "SI": "Slovenian Slovenians", "IS": "Icelandic", "CN": "Chinese", "IN": "Indian",
+    "IL": "Israeli Israelis", "IR": "Iranian Iranians", "BY": "Belarusian Belarusians",
     "MD": "Moldovan Moldovans", "GE": "Georgian Georgians", "ID": "Indonesian Indonesians",
-    "KR": "South Korean", "KP": "North Korean", "CY": "Cypriot", "MT": "Maltese", "AL": "Albanian",
-    "MK": "North Macedonian", "ME": "Montenegrin", "RS": "Serbian Serbs", "AZ": "Azerbaijani",
-    "AM": "Armenian", "KZ": "Kazakh", "QA": "Qatari", "SA": "Saudi", "AE": "Emirati", "NZ": "New Zealander",
+    "KR": "South_Korean", "KP": "North_Korean", "CY": "Cypriot", "MT": "Maltese", "AL": "Albanian",
+    "MK": "North_Macedonian", "ME": "Montenegrin", "RS": "Serbian Serbs", "AZ": "Azerbaijani",
+    "AM": "Armenian", "KZ": "Kazakh", "QA": "Qatari", "SA": "Saudi", "AE": "Emirati", "NZ": "New_Zealander",
     "LU": "Luxembourgish", "BR": "Brazilian", "MX": "Mexican", "EG": "Egyptian", "SY": "Syrian",
 }
+# fmt: on
+# fmt: off
 _CAPITALS = {
     "DE": "Berlin", "US": "Washington", "RU": "Moscow", "IT": "Rome", "PL": "Warsaw", "CA": "Ottawa",
     "GB": "London", "FR": "Paris", "UA": "Kyiv Kiev", "EE": "Tallinn", "LV": "Riga", "LT": "Vilnius",
@@ -288,26 +316,35 @@ _CAPITALS = {
     "GR": "Athens", "TR": "Ankara", "JP": "Tokyo", "AU": "Canberra", "CN": "Beijing", "BY": "Minsk",
     "IR": "Tehran", "IE": "Dublin", "AT": "Vienna", "MD": "Chisinau", "GE": "Tbilisi", "KP": "Pyongyang",
 }
+# fmt: on
+# fmt: off
 _INSTITUTIONS = {
     "RU": "Kremlin", "US": "White_House Pentagon State_Department", "GB": "Downing_Street Whitehall",
     "FR": "Elysee \u00c9lys\u00e9e Quai_d'Orsay", "DE": "Bundestag Bundeswehr",
 }
+# fmt: on
+# fmt: off
 _LEADERS = {
     "DE": "Merz Scholz Pistorius Wadephul Steinmeier", "IT": "Meloni Tajani Crosetto Mattarella",
-    "GB": "Starmer Healey Lammy Sunak", "FR": "Macron Barrot Lecornu Bayrou", "PL": "Tusk Sikorski Nawrocki Duda",
+    "GB": "Starmer Healey Lammy Sunak", "FR": "Macron Barrot Lecornu Bayrou",
+    "PL": "Tusk Sikorski Nawrocki Duda",
     "RU": "Putin Lavrov Peskov Zakharova Medvedev Ushakov Shoigu Ryabkov Nebenzia Belousov Dmitriev",
     "US": "Trump Biden Rubio Vance Hegseth Witkoff Kellogg", "CA": "Carney Trudeau",
     "UA": "Zelenskyy Zelensky Zelenskiy Sybiha Yermak Umerov Shmyhal Svyrydenko", "DK": "Frederiksen",
-    "SE": "Kristersson", "FI": "Stubb Orpo", "NL": "Schoof", "TR": "Erdogan Erdo\u011fan", "HU": "Orban Orb\u00e1n",
-    "SK": "Fico", "GR": "Mitsotakis", "AU": "Albanese", "BY": "Lukashenko", "EE": "Tsahkna",
-    "LT": "Nauseda Naus\u0117da", "LV": "Rinkevics Rinkevi\u010ds", "CN": "Xi_Jinping", "KP": "Kim_Jong_Un",
+    "SE": "Kristersson", "FI": "Stubb Orpo", "NL": "Schoof", "TR": "Erdogan Erdo\u011fan",
+    "HU": "Orban Orb\u00e1n", "SK": "Fico", "GR": "Mitsotakis", "AU": "Albanese", "BY": "Lukashenko",
+    "EE": "Tsahkna", "LT": "Nauseda Naus\u0117da", "LV": "Rinkevics Rinkevi\u010ds", "CN": "Xi_Jinping",
+    "KP": "Kim_Jong_Un",
 }
+# fmt: on
+# fmt: off
 _ALIASES = {
     "GB": "Britain Great_Britain UK U.K. United_Kingdom", "US": "US U.S. U.S.A. USA United_States",
     "RU": "Russia", "CZ": "Czech_Republic", "TR": "Turkey", "NL": "Holland", "CI": "Ivory_Coast",
-    "VA": "Vatican", "CD": "DRC DR_Congo Democratic_Republic_of_the_Congo", "BN": "Brunei", "CV": "Cape_Verde",
-    "MM": "Burma", "TL": "East_Timor", "AE": "UAE", "MK": "Macedonia",
+    "VA": "Vatican", "CD": "DRC DR_Congo Democratic_Republic_of_the_Congo", "BN": "Brunei",
+    "CV": "Cape_Verde", "MM": "Burma", "TL": "East_Timor", "AE": "UAE", "MK": "Macedonia",
 }
+# fmt: on
 _DROP = {"Jersey"}  # "New Jersey" is news more often than the island
 
 
@@ -460,7 +497,9 @@ _NEGATION = re.compile(
     r"|den(?:y|ies|ied)|unwilling|no longer|(?:has|have|had) yet to)\b|n't\b",
     re.I,
 )
-_DOUBLE_NEGATION = re.compile(r"\b(?:not|never)\s+(?:\w+\s+)?(?:rul\w* out|exclud\w*)|n't\s+(?:\w+\s+)?rul\w* out", re.I)
+_DOUBLE_NEGATION = re.compile(
+    r"\b(?:not|never)\s+(?:\w+\s+)?(?:rul\w* out|exclud\w*)|n't\s+(?:\w+\s+)?rul\w* out", re.I
+)
 _HEDGE = re.compile(
     r"\b(?:could|might|(?-i:may)|possibly|perhaps|maybe|likely|unlikely|reportedly|speculat\w*|rumou?r\w*"
     r"|consider(?:s|ed|ing)?|weigh(?:s|ed|ing)|mull(?:s|ed|ing)?|hopes?|hoped|hoping|expect(?:s|ed|ing)?"
@@ -599,7 +638,11 @@ def subject_of(
         return []
     groups: list[list[CountryMention]] = []
     for m in found:
-        if groups and groups[-1][-1].code == m.code and _SAME_ENTITY_GAP.fullmatch(text, groups[-1][-1].end, m.start):
+        if (
+            groups
+            and groups[-1][-1].code == m.code
+            and _SAME_ENTITY_GAP.fullmatch(text, groups[-1][-1].end, m.start)
+        ):
             groups[-1].append(m)
         else:
             groups.append([m])

@@ -51,7 +51,9 @@ _APPROX = re.compile(
     r"\b(?:some|about|around|roughly|nearly|almost|more than|over|at least|up to|fewer than|less than|several)\s+$",
     re.I,
 )
-_ATTEND = re.compile(r"\b(?:attend\w*|took part|take part in the (?:call|meeting|summit)|participated|present)\b", re.I)
+_ATTEND = re.compile(
+    r"\b(?:attend\w*|took part|take part in the (?:call|meeting|summit)|participated|present)\b", re.I
+)
 _MEMBERS = re.compile(
     rf"\b(?:group|coalition|alliance|bloc|grouping) of (?P<a>{NUM}) (?:countries|nations|states|members)\b"
     rf"|\b(?P<b>{NUM})[- ](?:nation|country|member)\s+(?:coalition|group|alliance|grouping)\b"
@@ -67,27 +69,27 @@ _PLEDGERS = re.compile(
     r"(?P<verb>pledged|committed|promised|agreed|signed up|signed on|vowed|offered|volunteered)\b(?P<obj>[^.;]{0,90})",
     re.I,
 )
-_FILL = rf"(?:(?:its|their|our|his|her|any|own|the|some|more|a|an|up to|about|around|ground|combat|peacekeeping|military|land|(?-i:[A-Z][\w-]+)|{NUM})\s+){{0,4}}?"
+_FILL = rf"(?:(?:its|their|our|his|her|any|own|the|some|more|a|an|up to|about|around|ground|combat|peacekeeping|military|land|(?-i:[A-Z][\w-]{{1,40}})|{NUM})\s+){{0,4}}?"
 _TROOPS = r"(?:troops|soldiers|forces|boots on the ground|personnel|servicemen|service members|contingents?|peacekeepers)"
 _VERB = (
     r"(?:deploy(?:s|ed|ing)?|sen(?:d|ds|ding|t)|station(?:s|ed|ing)?|dispatch(?:es|ed|ing)?|commit(?:s|ted|ting)?"
     r"|contribut(?:e|es|ed|ing)|provid(?:e|es|ed|ing)|put(?:s|ting)?|plac(?:e|es|ed|ing))"
 )
 _FORCE = r"(?:force|mission|deployment|contingent|operation)"
-_PART = rf"(?:take part|taking part|participat\w*|join\w*|be part of|lead|leading)\s+(?:in\s+)?(?:the\s+|a\s+|an\s+|any\s+)?(?:[\w-]+\s+){{0,3}}?{_FORCE}"
+_PART = rf"(?:take part|taking part|participat\w*|join\w*|be part of|lead|leading)\s+(?:in\s+)?(?:the\s+|a\s+|an\s+|any\s+)?(?:[\w-]{{1,40}}\s+){{0,3}}?{_FORCE}"
 _DEPLOY = (
     rf"(?:{_VERB}\s+{_FILL}{_TROOPS}\b|deploy(?:s|ed|ing)?\s+(?:to|in|into|on)\s+(?:Ukraine|Ukrainian)|{_PART}\b"
     rf"|(?:maintain|keep)\s+a\s+presence\s+on\s+land)"
 )
 _PLEDGE_OBJECT = re.compile(
-    rf"^\s*(?:[\w,]+\s+){{0,3}}?(?:to\s+)?(?:\w+\s+)?{_DEPLOY}|^\s*(?:to\s+)?(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}?{_FORCE}\b",
+    rf"^\s*(?:[\w,]+\s+){{0,3}}?(?:to\s+)?(?:\w+\s+)?{_DEPLOY}|^\s*(?:to\s+)?(?:a|an|the)\s+(?:[\w-]{{1,40}}\s+){{0,3}}?{_FORCE}\b",
     re.I,
 )
 _TOTAL = re.compile(
     rf"\b(?:force|contingent|mission|deployment|presence)\s+(?:of|numbering|totall?ing|comprising)\s+(?P<q>(?:up to|as many"
     rf" as|about|around|roughly|some|nearly|almost|at least|more than|over|between)\s+)?(?P<n>{NUM})(?P<r>\s*(?:to|and|-|\u2013|or)\s*{NUM})?"
     rf"\s+(?:\w+\s+)?(?:troops|soldiers|personnel|service ?(?:members|men))\b"
-    rf"|\b(?P<n2>{NUM})[- ](?:strong|troop|soldier)\s+(?:[\w-]+\s+)?(?:force|contingent|mission)\b",
+    rf"|\b(?P<n2>{NUM})[- ](?:strong|troop|soldier)\s+(?:[\w-]{{1,40}}\s+)?(?:force|contingent|mission)\b",
     re.I,
 )
 _TOTAL_UNKNOWN = re.compile(
@@ -97,22 +99,27 @@ _TOTAL_UNKNOWN = re.compile(
     r"(?:for|on) (?:the\s+)?(?:\w+\s+)?(?:troops|force))",
     re.I,
 )
-_FOREIGN_ARMY = re.compile(r"\b(?:Russian|Russia['\u2019]s|North Korean|Ukrainian|Ukraine['\u2019]s|Moscow['\u2019]s)\b")
+_FOREIGN_ARMY = re.compile(
+    r"\b(?:Russian|Russia['\u2019]s|North Korean|Ukrainian|Ukraine['\u2019]s|Moscow['\u2019]s)\b"
+)
 _FORCE_CONTEXT = re.compile(
-    r"\b(?:reassurance|multinational|peacekeeping|coalition|post-?war|ceasefire|Ukraine|European force)\b", re.I
+    r"\b(?:reassurance|multinational|peacekeeping|coalition|post-?war|ceasefire|Ukraine|European force)\b",
+    re.I,
 )
 
 # -- co-chairs and headquarters ------------------------------------------------------
 
-_COCHAIR = re.compile(r"\bco-?(?:chair\w*|lead|leads|led|leading)\b|\bjointly (?:lead|led|chair\w*)\b|\bat the head of\b", re.I)
+_COCHAIR = re.compile(
+    r"\bco-?(?:chair\w*|lead|leads|led|leading)\b|\bjointly (?:lead|led|chair\w*)\b|\bat the head of\b", re.I
+)
 _THE_COALITION = re.compile(
-    r"\bCoalition of the Willing\b|\b(?:the|this|their|its) (?<!drone )(?<!maritime )(?<!capability )coalition\b", re.I
+    r"\bCoalition of the Willing\b|\b(?:the|this|their|its|a)\s+(?:[\w-]{1,30}\s+)?coalition\b", re.I
 )
 _NICHE_COALITION = re.compile(
     r"\b(?:drone|maritime|capability|demining|armou?r|air|artillery|tank|jet|IT|energy)\s+coalition", re.I
 )
 _HQ = re.compile(
-    r"\b(?:coalition|force|mission)(?:['\u2019]s)?\s+(?:[\w-]+\s+){0,2}?(?:headquarters|HQ|command cent(?:re|er))"
+    r"\b(?:coalition|force|mission)(?:['\u2019]s)?\s+(?:[\w-]{1,40}\s+){0,2}?(?:headquarters|HQ|command cent(?:re|er))"
     r"(?:\s+(?:will|would)\s+be)?\s+(?:(?:based|located|set up)\s+)?(?:in|at)\s+(?P<a>[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?)"
     r"|\b(?:coalition|force|mission)\b[^.;]{0,40}?\b(?:will be|would be|is|to be)\s+headquartered\s+in\s+"
     r"(?P<b>[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?)"
@@ -171,14 +178,16 @@ _STANCE_CUES: list[tuple[str, float, re.Pattern[str]]] = [
         0.7,
         re.compile(
             rf"\b(?:open|ready|prepared|willing|available|offer(?:s|ed|ing)?)\s+(?:to\s+)?(?:\w+\s+)?{_DEPLOY}"
-            r"|\b(?:openness|readiness|willingness)\s+to\s+(?:[\w-]+\s+){0,2}?(?:participation|participat\w*|deploy\w*|"
+            r"|\b(?:openness|readiness|willingness)\s+to\s+(?:[\w-]{1,40}\s+){0,2}?(?:participation|participat\w*|deploy\w*|"
             rf"send\w*|contribut\w*)\b[^.;]{{0,40}}?\b(?:{_FORCE}|troops|soldiers)\b|\b{_NEG}rul\w* out\s+{_DEPLOY}",
             re.I,
         ),
     ),
 ]
 _ELSEWHERE_DESTINATION = re.compile(r"\b(?:to|in|into|inside)\s+(?:the\s+)?$|\boutside\b", re.I)
-_WITHOUT = re.compile(r"\b(?:without|unless|until|before)\b(?!\s+(?:a |the )?(?:ceasefire|truce|peace))", re.I)
+_WITHOUT = re.compile(
+    r"\b(?:without|unless|until|before)\b(?!\s+(?:a |the )?(?:ceasefire|truce|peace))", re.I
+)
 
 
 def _spec(attribute: str, type_: str, label: str, **kw: object) -> FactSpec:
@@ -199,10 +208,13 @@ def _about_story(content: str) -> bool:
 
 
 def _stale(sentence: str, year: int | None) -> bool:
-    """A sentence about another year ("in 2024", "last year") is background, not news."""
+    """A sentence about an earlier year ("in 2022", "last year") is background, not news.
+
+    One year of slack: ``published`` may be when the item was fetched, not written.
+    """
     if _LONG_AGO.search(sentence):
         return True
-    return year is not None and any(int(y) < year for y in _YEAR.findall(sentence))
+    return year is not None and any(int(y) < year - 1 for y in _YEAR.findall(sentence))
 
 
 def _best(claims: list[Claim]) -> list[Claim]:
@@ -221,10 +233,18 @@ class CoalitionExtractor(Extractor):
     facts = (
         _spec("members", "int", "Coalition: member countries", subjects=("coalition",)),
         _spec("troop_pledges", "int", "Coalition: countries pledging troops", subjects=("coalition",)),
-        _spec("troop_total", "int", "Coalition: size of the force (troops)", nullable=True, subjects=("coalition",)),
+        _spec(
+            "troop_total",
+            "int",
+            "Coalition: size of the force (troops)",
+            nullable=True,
+            subjects=("coalition",),
+        ),
         _spec("co_chairs", "list", "Coalition: co-chairs", subjects=("coalition",)),
         _spec("headquarters", "str", "Coalition: force headquarters", subjects=("coalition",)),
-        _spec("troop_stance", "enum", "Troops for Ukraine: stance of a country", values=STANCES, ordered=True),
+        _spec(
+            "troop_stance", "enum", "Troops for Ukraine: stance of a country", values=STANCES, ordered=True
+        ),
     )
 
     def extract_claims(self, article: Article) -> list[Claim]:
@@ -237,7 +257,16 @@ class CoalitionExtractor(Extractor):
                 continue
             for attribute, subject, value, confidence in self._read(sentence):
                 claims.append(
-                    Claim(TOPIC, subject, attribute, value, sentence, confidence, extractor=self.name, article=article.id)
+                    Claim(
+                        TOPIC,
+                        subject,
+                        attribute,
+                        value,
+                        sentence,
+                        confidence,
+                        extractor=self.name,
+                        article=article.id,
+                    )
                 )
         return _best(claims)
 
@@ -352,7 +381,9 @@ def _stances(sentence: str) -> Iterator[tuple[str, str, object, float]]:
 def _stance(
     sentence: str, m: re.Match[str], value: str, confidence: float, c_start: int, c_end: int
 ) -> Iterator[tuple[str, str, object, float]]:
-    inside = [x.code for x in T.find_countries(m.group(0)) if x.kind == "adjective" and x.code not in NOT_MEMBERS]
+    inside = [
+        x.code for x in T.find_countries(m.group(0)) if x.kind == "adjective" and x.code not in NOT_MEMBERS
+    ]
     subjects = inside[:1] or T.subject_of(sentence, m.start(), exclude=NOT_MEMBERS)
     if not subjects:
         return
@@ -361,12 +392,12 @@ def _stance(
         return
     if T.is_commentary(sentence, c_start, c_end):
         return
-    if value == "declines":
-        if _WITHOUT.search(sentence, m.end(), c_end):
-            value, confidence = "conditional", 0.8
-    elif value != "conditional":
-        if T.is_negated(sentence, w_start, m.end()) or _destination_elsewhere(sentence, m.start(), m.end()):
-            return
+    if value == "declines" and _WITHOUT.search(sentence, m.end(), c_end):
+        value, confidence = "conditional", 0.8  # "not ... without a mandate"
+    elif value not in ("declines", "conditional") and (
+        T.is_negated(sentence, w_start, m.end()) or _destination_elsewhere(sentence, m.start(), m.end())
+    ):
+        return
     for code in subjects:
         yield "troop_stance", code, value, confidence
 

@@ -32,21 +32,30 @@ MAX_CHARS = 200_000
 NUM = T.NUMBER
 
 _RUSSIA = re.compile(r"\b(?:Russia\w*|Moscow|Kremlin|Putin|Lavrov|Peskov|Zakharova|Medvedev)\b")
-_ELSEWHERE = re.compile(r"\b(?:Gaza\w*|Israel\w*|Syria\w*|Libya\w*|Venezuela\w*|Mali|Sahel|Central African)\b")
+_ELSEWHERE = re.compile(
+    r"\b(?:Gaza\w*|Israel\w*|Syria\w*|Libya\w*|Venezuela\w*|Mali|Sahel|Central African)\b"
+)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _LONG_AGO = re.compile(r"\b(?:last year|years ago)\b", re.I)
 _QUOTE_START = re.compile("^[\"'\u201c\u2018\u00ab]")
-_REPORTING = re.compile(r"\b(?:said|says|told|added|warned|stated|declared|noted|wrote|insisted|stressed)\b", re.I)
+_REPORTING = re.compile(
+    r"\b(?:said|says|told|added|warned|stated|declared|noted|wrote|insisted|stressed)\b", re.I
+)
 
 _FOREIGN = r"(?:foreign|Western|European|NATO|coalition|allied|British|French|German|international|such|any|peacekeeping)"
-_TROOPS = r"(?:troops|forces|contingents?|peacekeepers|soldiers|military presence|boots|units|military personnel)"
+_TROOPS = (
+    r"(?:troops|forces|contingents?|peacekeepers|soldiers|military presence|boots|units|military personnel)"
+)
 _FOREIGN_TROOPS = re.compile(
-    rf"\b{_FOREIGN}\s+(?:[\w-]+\s+)?{_TROOPS}\b|\b{_TROOPS}\s+(?:from|of)\s+(?:\w+\s+)?(?:NATO|European|Western|foreign|other)"
+    rf"\b{_FOREIGN}\s+(?:[\w-]{{1,40}}\s+)?{_TROOPS}\b|\b{_TROOPS}\s+(?:from|of)\s+(?:\w+\s+)?(?:NATO|European|Western|foreign|other)"
     r"\b|\bpeacekeepers\b|\b(?:reassurance|multinational|peacekeeping) force\b|\bdeployment of (?:\w+\s+){0,3}?(?:troops"
     r"|forces)\b",
     re.I,
 )
-_OWN_TROOPS = re.compile(r"\b(?:Ukrainian|Russian|Kyiv['\u2019]s|Russia['\u2019]s|North Korean)\s+(?:\w+\s+)?(?:troops|forces)", re.I)
+_OWN_TROOPS = re.compile(
+    r"\b(?:Ukrainian|Russian|Kyiv['\u2019]s|Russia['\u2019]s|North Korean)\s+(?:\w+\s+)?(?:troops|forces)",
+    re.I,
+)
 _REJECT = (
     r"(?:rul\w* out|reject\w*|oppos\w*|unacceptable|(?:will|would|could) not (?:accept|allow|tolerate|agree to)|won['\u2019]t "
     r"(?:accept|allow|tolerate)|cannot accept|can['\u2019]t accept|no sense in|sees? no (?:sense|place|need)|saw no (?:sense|place"
@@ -63,7 +72,13 @@ _TROOP_CUES = (
         ),
     ),
     ("rejects", 0.8, re.compile(rf"\b{_REJECT}\b", re.I)),
-    ("accepts", 0.7, re.compile(r"\b(?:would|will|could|can) accept\b|\bno objections?\b|\bnot (?:object|opposed)\b", re.I)),
+    (
+        "accepts",
+        0.7,
+        re.compile(
+            r"\b(?:would|will|could|can) accept\b|\bno objections?\b|\bnot (?:object|opposed)\b", re.I
+        ),
+    ),
 )
 _GUAR = r"(?:(?:security\s+)?guarantees?)"
 _GUARANTEE_CUES = (
@@ -86,7 +101,11 @@ _GUARANTEE_CUES = (
             re.I,
         ),
     ),
-    ("accepts", 0.7, re.compile(rf"\b(?:accept\w*|support\w*|welcome\w*|no objection)\b[^.;]{{0,40}}?\b{_GUAR}\b", re.I)),
+    (
+        "accepts",
+        0.7,
+        re.compile(rf"\b(?:accept\w*|support\w*|welcome\w*|no objection)\b[^.;]{{0,40}}?\b{_GUAR}\b", re.I),
+    ),
 )
 _NO_REACTION = re.compile(
     r"\bno\s+(?:immediate\s+|official\s+)?(?:reaction|response|comment)\s+(?:from|by)\s+(?:the\s+)?(?:Russian|Kremlin|Moscow"
@@ -109,23 +128,25 @@ _TALKS_OPEN = re.compile(
     rf"\b(?:open to|ready for|ready to|willing to|prepared to|prefer\w*|chance to)\b[^.;]{{0,60}}?\b(?:{_TALKS}|negotiate|meet)\b",
     re.I,
 )
-_TALKS_CONDITION = re.compile(r"\b(?:must first|precondition\w*|first (?:withdraw|recogni[sz]e|accept))\b", re.I)
+_TALKS_CONDITION = re.compile(
+    r"\b(?:must first|precondition\w*|first (?:withdraw|recogni[sz]e|accept))\b", re.I
+)
 _DIPLOMAT = (
     r"(?:diplomats?|envoys?|ambassadors?|consuls?(?: general)?|attach[e\u00e9]s?|embassy (?:staff|employees?|workers?"
     r"|officials?|staffers)|charg[e\u00e9] d['\u2019]affaires)"
 )
 _EXPEL = re.compile(
     rf"\b(?:expel\w*|expulsion of|kick\w* out|throw\w* out|order\w*)\s+(?:(?:an?|the|two|three|four|five|several|{NUM})\s+)?"
-    rf"(?:[\w-]+\s+){{0,2}}?{_DIPLOMAT}\b(?P<rest>[^.;]{{0,40}})|\bdeclar\w*\s+(?:(?:an?|the|two|three|{NUM})\s+)?"
-    rf"(?:[\w-]+\s+){{0,2}}?{_DIPLOMAT}\s+persona non grata"
-    rf"|\b(?:[\w-]+\s+){{1,2}}{_DIPLOMAT}\s+(?:was|were|has been|have been|had been)\s+(?:expelled|ordered to leave)\s+"
+    rf"(?:[\w-]{{1,40}}\s+){{0,2}}?{_DIPLOMAT}\b(?P<rest>[^.;]{{0,40}})|\bdeclar\w*\s+(?:(?:an?|the|two|three|{NUM})\s+)?"
+    rf"(?:[\w-]{{1,40}}\s+){{0,2}}?{_DIPLOMAT}\s+persona non grata"
+    rf"|\b(?:[\w-]{{1,40}}\s+){{1,2}}{_DIPLOMAT}\s+(?:was|were|has been|have been|had been)\s+(?:expelled|ordered to leave)\s+"
     r"(?:from|by)\s+(?:Russia|Moscow)",
     re.I,
 )
 _DRONE = r"(?:drones|UAVs|Shaheds|unmanned aerial vehicles)"
 _LAUNCH = re.compile(
     r"\b(?:fired|launched|launching|sent|unleashed|used|attacked|struck|pounded|targeted|hit|bombarded)\b[^.;]{0,50}?"
-    rf"(?P<q>\b(?:more than|over|nearly|almost|about|around|some|at least|up to)\s+)?(?P<n>{NUM})\s+(?:[\w-]+\s+){{0,4}}?"
+    rf"(?P<q>\b(?:more than|over|nearly|almost|about|around|some|at least|up to)\s+)?(?P<n>{NUM})\s+(?:[\w-]{{1,40}}\s+){{0,4}}?"
     rf"{_DRONE}\b",
     re.I,
 )
@@ -144,7 +165,9 @@ _NOT_DRONES = re.compile(r"^\s*(?:\w+\s+)?(?:missiles?|rockets?|aircraft|jets|pl
 
 
 def _spec(attribute: str, kind: str, type_: str, label: str, values: tuple[str, ...] = ()) -> FactSpec:
-    return FactSpec(TOPIC, attribute, kind, type_, label=label, values=values, ordered=bool(values), subjects=(SUBJECT,))  # type: ignore[arg-type]
+    return FactSpec(
+        TOPIC, attribute, kind, type_, label=label, values=values, ordered=bool(values), subjects=(SUBJECT,)
+    )  # type: ignore[arg-type]
 
 
 def _russia_speaks(sentence: str, pos: int, *, stance: bool = True) -> bool:
@@ -154,7 +177,9 @@ def _russia_speaks(sentence: str, pos: int, *, stance: bool = True) -> bool:
     rejected talks") does not count; for an act (drones, expulsions) it does.
     """
     if not _QUOTE_START.match(sentence):
-        actors = [m for m in T.find_countries(sentence, max(0, pos - 400), pos) if not T.is_location(sentence, m)]
+        actors = [
+            m for m in T.find_countries(sentence, max(0, pos - 400), pos) if not T.is_location(sentence, m)
+        ]
         if stance and actors and actors[0].code != "RU" and _REPORTING.search(sentence, actors[0].end, pos):
             return False
         if T.subject_of(sentence, pos) == ["RU"] or (stance and actors and actors[0].code == "RU"):
@@ -177,8 +202,20 @@ class RussiaExtractor(Extractor):
 
     name = "russia"
     facts = (
-        _spec("foreign_troops", "state", "enum", "Russia: foreign troops in Ukraine", ("accepts", "rejects", "threatens")),
-        _spec("guarantees", "state", "enum", "Russia: the security guarantees", ("none", "accepts", "conditional", "rejects")),
+        _spec(
+            "foreign_troops",
+            "state",
+            "enum",
+            "Russia: foreign troops in Ukraine",
+            ("accepts", "rejects", "threatens"),
+        ),
+        _spec(
+            "guarantees",
+            "state",
+            "enum",
+            "Russia: the security guarantees",
+            ("none", "accepts", "conditional", "rejects"),
+        ),
         _spec("negotiations", "state", "enum", "Russia: negotiations", ("rejects", "conditional", "open")),
         _spec("expulsion", "event", "object", "Russia: diplomat expelled"),
         _spec("drone_attack", "event", "object", "Russia: drone attack on Ukraine"),
@@ -194,14 +231,25 @@ class RussiaExtractor(Extractor):
         readers: list[Callable[[str], Found]] = [_foreign_troops, _guarantees, _negotiations, _expulsion]
         best: dict[str, Claim] = {}
         for i, sentence in enumerate(sentences):
-            if _LONG_AGO.search(sentence) or (year and any(int(y) < year for y in _YEAR.findall(sentence))):
+            if _LONG_AGO.search(sentence) or (
+                year and any(int(y) < year - 1 for y in _YEAR.findall(sentence))
+            ):
                 continue
             found = [item for read in readers for item in read(sentence)]
             found.extend(_drone_attack(sentences, i))
             if about_guarantees and _NO_REACTION.search(sentence):
                 found.append(("guarantees", "none", 0.5))
             for attribute, value, confidence in found:
-                claim = Claim(TOPIC, SUBJECT, attribute, value, sentence, confidence, extractor=self.name, article=article.id)
+                claim = Claim(
+                    TOPIC,
+                    SUBJECT,
+                    attribute,
+                    value,
+                    sentence,
+                    confidence,
+                    extractor=self.name,
+                    article=article.id,
+                )
                 if attribute not in best or confidence > best[attribute].confidence:
                     best[attribute] = claim
         return list(best.values())
@@ -233,7 +281,11 @@ def _guarantees(sentence: str) -> Found:
 def _negotiations(sentence: str) -> Found:
     for c_start, c_end in T.clause_spans(sentence):
         talks = _TALKS_WORD.search(sentence, c_start, c_end)
-        if talks is None or not _russia_speaks(sentence, talks.start()) or T.is_commentary(sentence, c_start, c_end):
+        if (
+            talks is None
+            or not _russia_speaks(sentence, talks.start())
+            or T.is_commentary(sentence, c_start, c_end)
+        ):
             continue
         rejected = _TALKS_REJECT.search(sentence, c_start, c_end)
         if rejected:
@@ -251,21 +303,35 @@ def _expulsion(sentence: str) -> Found:
     for m in _EXPEL.finditer(sentence):
         if m.group(0).lower().startswith("order") and not re.match(r"\s*to leave", m.group("rest") or ""):
             continue
-        if not (_russia_speaks(sentence, m.start(), stance=False) or re.search(r"(?:from|by)\s+(?:Russia|Moscow)$", m.group(0))):
+        if not (
+            _russia_speaks(sentence, m.start(), stance=False)
+            or re.search(r"(?:from|by)\s+(?:Russia|Moscow)$", m.group(0))
+        ):
             continue
         named = [x.code for x in T.find_countries(m.group(0)) if x.code != "RU"]
         if not named and m.group("rest"):
-            named = [x.code for x in T.find_countries(m.group("rest")) if x.code != "RU" and x.kind == "adjective"]
-        if named and not any(x.code == "RU" and x.kind == "adjective" for x in T.find_countries(m.group(0))):
-            if _plain(sentence, 0, m.end()) and not T.is_negated(sentence, 0, m.start()):
-                yield "expulsion", {"country": named[0]}, 0.85
-                return
+            named = [
+                x.code for x in T.find_countries(m.group("rest")) if x.code != "RU" and x.kind == "adjective"
+            ]
+        russian_diplomat = any(x.code == "RU" and x.kind == "adjective" for x in T.find_countries(m.group(0)))
+        if (
+            named
+            and not russian_diplomat
+            and _plain(sentence, 0, m.end())
+            and not T.is_negated(sentence, 0, m.start())
+        ):
+            yield "expulsion", {"country": named[0]}, 0.85
+            return
 
 
 def _drone_attack(sentences: list[str], i: int) -> Found:
     sentence = sentences[i]
     m = _LAUNCH.search(sentence)
-    if m is None or re.search(r"\bUkrainian\b", m.group(0)) or not _russia_speaks(sentence, m.start(), stance=False):
+    if (
+        m is None
+        or re.search(r"\bUkrainian\b", m.group(0))
+        or not _russia_speaks(sentence, m.start(), stance=False)
+    ):
         return
     if _CUMULATIVE.search(sentence) and not _ONE_ATTACK.search(sentence):
         return

@@ -75,7 +75,9 @@ _WILLING = re.compile(
     r"|\b(?:will|would)\s+(?:contribute|take part|participate|be involved)\b",
     re.I,
 )
-_SIGNED = re.compile(r"\b(?:signed|formally (?:pledged|committed))\b[^.;]{0,40}?\b(?:guarantees?|agreement|declaration)", re.I)
+_SIGNED = re.compile(
+    r"\b(?:signed|formally (?:pledged|committed))\b[^.;]{0,40}?\b(?:guarantees?|agreement|declaration)", re.I
+)
 _NO_PART = re.compile(
     r"\b(?:will|would)\s+not\s+(?:take part|participate|join|contribute|be part of)\b[^.;]{0,30}?(?:guarantees?|force"
     r"|plan|coalition)|\brul\w* out\s+(?:any\s+)?(?:US\s+|U\.S\.\s+|American\s+)?(?:participation|role|involvement)",
@@ -94,7 +96,13 @@ _TROOP_CUES = (
             re.I,
         ),
     ),
-    ("committed", re.compile(rf"\b(?:will|to)\s+(?:send|deploy|station)\s+(?:\w+\s+){{0,3}}?{_TROOPS}\s+(?:to|in)\s+Ukraine", re.I)),
+    (
+        "committed",
+        re.compile(
+            rf"\b(?:will|to)\s+(?:send|deploy|station)\s+(?:\w+\s+){{0,3}}?{_TROOPS}\s+(?:to|in)\s+Ukraine",
+            re.I,
+        ),
+    ),
 )
 _MONITORING = r"(?:monitoring|verification|monitor|verify)"
 _LEADS = re.compile(
@@ -113,7 +121,9 @@ _TERM = re.compile(
     rf"(?:guarantees?|backstop|protection)\b",
     re.I,
 )
-_REQUEST = re.compile(r"\b(?:asked|ask|asks|wants?|wanted|sought|seeks?|requested|request|hoped|demanded)\b", re.I)
+_REQUEST = re.compile(
+    r"\b(?:asked|ask|asks|wants?|wanted|sought|seeks?|requested|request|hoped|demanded)\b", re.I
+)
 _DEMAND_VERB = re.compile(
     r"\b(?:must|should|needs? to|has to|have to|urged|urges|demanded|demands|called on|calls on|calls for|called for"
     r"|insisted|insists|pressed|pressing|wants|told|asked|condition\w*)\b",
@@ -151,7 +161,14 @@ def _sentences(article: Article) -> list[str]:
 
 def _spec(attribute: str, type_: str, label: str, values: tuple[str, ...] = ()) -> FactSpec:
     return FactSpec(
-        TOPIC, attribute, "state", type_, label=label, values=values, ordered=type_ == "enum", subjects=(SUBJECT,)  # type: ignore[arg-type]
+        TOPIC,
+        attribute,
+        "state",
+        type_,
+        label=label,
+        values=values,
+        ordered=type_ == "enum",
+        subjects=(SUBJECT,),  # type: ignore[arg-type]
     )
 
 
@@ -177,8 +194,18 @@ class UsGuaranteesExtractor(Extractor):
 
     name = "us_guarantees"
     facts = (
-        _spec("participation", "enum", "US: part in the guarantees", ("ruled_out", "undecided", "willing", "committed")),
-        _spec("backstop", "enum", "US: backstop for the force", ("ruled_out", "no_commitment", "conditional", "committed")),
+        _spec(
+            "participation",
+            "enum",
+            "US: part in the guarantees",
+            ("ruled_out", "undecided", "willing", "committed"),
+        ),
+        _spec(
+            "backstop",
+            "enum",
+            "US: backstop for the force",
+            ("ruled_out", "no_commitment", "conditional", "committed"),
+        ),
         _spec("troops_in_ukraine", "enum", "US: troops in Ukraine", ("ruled_out", "undecided", "committed")),
         _spec("ceasefire_monitoring", "enum", "US: ceasefire monitoring", ("none", "participates", "leads")),
         _spec("term_years", "int", "US: term of the guarantee (years)"),
@@ -192,7 +219,8 @@ class UsGuaranteesExtractor(Extractor):
         year = article.published.year if article.published else None
         sentences = _sentences(article)
         usable = [
-            not _ELSEWHERE.search(s) and not (year and any(int(y) < year for y in _YEAR.findall(s))) for s in sentences
+            not _ELSEWHERE.search(s) and not (year and any(int(y) < year - 1 for y in _YEAR.findall(s)))
+            for s in sentences
         ]
         found: list[tuple[str, object, str, float]] = []
         demands: dict[str, str] = {}
@@ -211,7 +239,16 @@ class UsGuaranteesExtractor(Extractor):
             found.append(("demands", sorted(demands), first, 0.8))
         best: dict[str, Claim] = {}
         for attribute, value, evidence, confidence in found:
-            claim = Claim(TOPIC, SUBJECT, attribute, value, evidence, confidence, extractor=self.name, article=article.id)
+            claim = Claim(
+                TOPIC,
+                SUBJECT,
+                attribute,
+                value,
+                evidence,
+                confidence,
+                extractor=self.name,
+                article=article.id,
+            )
             if attribute not in best or confidence > best[attribute].confidence:
                 best[attribute] = claim
         return list(best.values())
@@ -237,7 +274,10 @@ def _participation(sentence: str) -> Found:
 
 def _backstop(sentences: list[str], i: int, usable: list[bool]) -> Found:
     sentence = sentences[i]
-    for value, pattern, confidence in (("ruled_out", _RULED_OUT_BACKSTOP, 0.8), ("no_commitment", _NO_COMMITMENT, 0.7)):
+    for value, pattern, confidence in (
+        ("ruled_out", _RULED_OUT_BACKSTOP, 0.8),
+        ("no_commitment", _NO_COMMITMENT, 0.7),
+    ):
         m = pattern.search(sentence)
         if not (m and _by_us(sentence, m.start()) and _plain(sentence, 0, m.end())):
             continue
@@ -246,14 +286,20 @@ def _backstop(sentences: list[str], i: int, usable: list[bool]) -> Found:
             yield "backstop", value, sentence, confidence
             return
     m = _OFFER.search(sentence)
-    if not (m and _by_us(sentence, m.start()) and _plain(sentence, 0, m.end())) or T.is_negated(sentence, 0, m.end()):
+    if not (m and _by_us(sentence, m.start()) and _plain(sentence, 0, m.end())) or T.is_negated(
+        sentence, 0, m.end()
+    ):
         return
     if _PRECONDITION.search(sentence, m.end()) or T.has_condition(sentence, m.end()):
         yield "backstop", "conditional", sentence, 0.8
         return
     for j in range(i + 1, min(i + 3, len(sentences))):
         later = sentences[j]
-        if usable[j] and _GUARANTEE_WORD.search(later) and (_PRECONDITION.search(later) or T.has_condition(later)):
+        if (
+            usable[j]
+            and _GUARANTEE_WORD.search(later)
+            and (_PRECONDITION.search(later) or T.has_condition(later))
+        ):
             yield "backstop", "conditional", later, 0.8
             return
     yield "backstop", "committed", sentence, 0.6
@@ -279,7 +325,12 @@ def _monitoring(sentence: str) -> Found:
             continue
         inside = any(x.code == "US" for x in T.find_countries(m.group(0)))
         if (inside or _by_us(sentence, m.start())) and _plain(sentence, 0, m.end()):
-            yield "ceasefire_monitoring", "none" if T.is_negated(sentence, 0, m.end()) else value, sentence, 0.8
+            yield (
+                "ceasefire_monitoring",
+                "none" if T.is_negated(sentence, 0, m.end()) else value,
+                sentence,
+                0.8,
+            )
         return
 
 
