@@ -54,8 +54,10 @@ def serve(server: LocalServer, feeds: int, hits: Counter[str], lock: threading.L
 
 
 def write_config(folder: Path, urls: dict[str, str], database: str) -> Path:
-    lines = [f'[database]\nurl = "{database}"\n', "[service]\ntick = 0.2\nconcurrency = 8\nper_host = 8\n"
-             "jitter = 0.0\n"]
+    lines = [
+        f'[database]\nurl = "{database}"\n',
+        "[service]\ntick = 0.2\nconcurrency = 8\nper_host = 8\njitter = 0.0\n",
+    ]
     lines += [f'[[feeds]]\nname = "{n}"\nurl = "{u}"\ninterval = "1s"\n' for n, u in urls.items()]
     (folder / "config").mkdir(exist_ok=True)
     path = folder / "config" / "monitor.toml"
@@ -94,9 +96,22 @@ def statements_per_poll(config: Path) -> dict[str, float]:
 
 def run_instances(n: int, config: Path, seconds: float, hits: Counter[str], lock: threading.Lock) -> float:
     processes = [
-        subprocess.Popen([sys.executable, "-m", "monitor.cli", "--log-level", "WARNING", "--config", str(config),
-                          "run", "--instance-name", f"bench-{k}"], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "monitor.cli",
+                "--log-level",
+                "WARNING",
+                "--config",
+                str(config),
+                "run",
+                "--instance-name",
+                f"bench-{k}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for k in range(n)
     ]
     time.sleep(3)  # start-up: imports, plugin loading
@@ -132,8 +147,11 @@ def main() -> None:
             rates = {}
             for n in (1, 2, 3):
                 rates[n] = run_instances(n, config, args.seconds, hits, lock)
-                print(f"{n} instance(s): {rates[n]:7.1f} feeds polled per second"
-                      f"  ({rates[n] / rates[1]:.2f}x one instance)", flush=True)
+                print(
+                    f"{n} instance(s): {rates[n]:7.1f} feeds polled per second"
+                    f"  ({rates[n] / rates[1]:.2f}x one instance)",
+                    flush=True,
+                )
             results["polls_per_second"] = rates
         finally:
             drop_schema(schema)

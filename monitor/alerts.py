@@ -27,8 +27,8 @@ from .extraction import specs_by_key
 from .model import Alert, Change
 from .plugins import PluginHost
 from .store import articles as article_store
-from .store import facts as fact_store
 from .store import channels as channel_store
+from .store import facts as fact_store
 from .store import outbox, schema
 from .store.types import utcnow
 
@@ -110,19 +110,29 @@ def _make_channel(config: Config, host: PluginHost, channel: ChannelConfig, inde
     kind = host.notifier_types.get(channel.type)
     if kind is None:
         known = ", ".join(sorted(host.notifier_types)) or "none loaded"
-        raise ConfigError(f"unknown channel type {channel.type!r} (known: {known})", path=where,
-                          key=f"channels[{index}].type")
+        raise ConfigError(
+            f"unknown channel type {channel.type!r} (known: {known})",
+            path=where,
+            key=f"channels[{index}].type",
+        )
     for key in channel.options:
         if key not in kind.options and key not in GENERIC_CHANNEL_KEYS:
-            raise ConfigError(f"unknown key {key!r} for a {channel.type} channel (known: "
-                              f"{', '.join(sorted(kind.options))})", path=where, key=f"channels[{index}].{key}")
+            raise ConfigError(
+                f"unknown key {key!r} for a {channel.type} channel (known: "
+                f"{', '.join(sorted(kind.options))})",
+                path=where,
+                key=f"channels[{index}].{key}",
+            )
     try:
         return kind.from_config(channel.name, channel.options)
     except ConfigError as exc:
-        raise ConfigError(exc.reason, path=where, key=f"channels[{index}].{exc.key or channel.type}") from None
+        raise ConfigError(
+            exc.reason, path=where, key=f"channels[{index}].{exc.key or channel.type}"
+        ) from None
     except Exception as exc:
-        raise ConfigError(f"the {channel.type} notifier refused this channel: {exc}", path=where,
-                          key=f"channels[{index}]") from None
+        raise ConfigError(
+            f"the {channel.type} notifier refused this channel: {exc}", path=where, key=f"channels[{index}]"
+        ) from None
 
 
 # -- delivery -----------------------------------------------------------------
@@ -148,7 +158,9 @@ def build_alert(
             if article:
                 articles[change.article] = article
     outlets = {c.key: fact_store.outlets_reporting(session, c.key, c.new) for c in changes}
-    return Alert(id=row_id, channel=channel, changes=changes, articles=articles, outlets=outlets, attempt=attempt)
+    return Alert(
+        id=row_id, channel=channel, changes=changes, articles=articles, outlets=outlets, attempt=attempt
+    )
 
 
 def retry_delay(attempts: int, config: Config, retry_after: float | None) -> float:
@@ -175,7 +187,10 @@ class Deliverer:
         with self.rt.store.transaction() as session:
             disabled = channel_store.disabled_channels(session)
             rows = outbox.claim_due_alerts(
-                session, self.rt.instance, lease=self.rt.config.alerts.lease, now=now,
+                session,
+                self.rt.instance,
+                lease=self.rt.config.alerts.lease,
+                now=now,
                 channels=[name for name in self.channels if name not in disabled],
             )
         by_channel: dict[str, list[outbox.OutboxRow]] = {}
@@ -197,7 +212,9 @@ class Deliverer:
                         break
         return report
 
-    def _send(self, channel: str, rows: Sequence[outbox.OutboxRow], report: DeliveryReport, now: datetime) -> bool:
+    def _send(
+        self, channel: str, rows: Sequence[outbox.OutboxRow], report: DeliveryReport, now: datetime
+    ) -> bool:
         """Send one alert; False when the channel was disabled by this failure."""
         ids = [r.id for r in rows]
         change_ids = sorted({i for r in rows for i in r.change_ids})
@@ -216,7 +233,9 @@ class Deliverer:
             error = cause if isinstance(cause, DeliveryError) else DeliveryError(exc.reason, retryable=True)
         with self.rt.store.transaction() as session:
             if error is None:
-                outbox.mark_alerts(session, ids, status="sent", sent_at=utcnow(), attempts=attempts, last_error=None)
+                outbox.mark_alerts(
+                    session, ids, status="sent", sent_at=utcnow(), attempts=attempts, last_error=None
+                )
                 report.sent.append(row_id)
                 log.info("alert %s sent on %s", row_id, channel)
                 return True
@@ -232,18 +251,33 @@ class Deliverer:
                 # taken out of use: its alerts would only pile up.
                 disable = error.disable or expired
                 if disable and channel_store.disable_channel(session, channel, reason):
-                    log.error("channel %s disabled: %s; 'monitor alerts enable %s' after fixing it",
-                              channel, reason, channel)
-                notice = channel_store.take_notice_slot(session, channel, self.rt.config.alerts.notice_interval)
+                    log.error(
+                        "channel %s disabled: %s; 'monitor alerts enable %s' after fixing it",
+                        channel,
+                        reason,
+                        channel,
+                    )
+                notice = channel_store.take_notice_slot(
+                    session, channel, self.rt.config.alerts.notice_interval
+                )
             else:
                 delay = retry_delay(attempts, self.rt.config, error.retry_after)
                 outbox.mark_alerts(
-                    session, ids, attempts=attempts, last_error=message,
+                    session,
+                    ids,
+                    attempts=attempts,
+                    last_error=message,
                     next_attempt_at=now + timedelta(seconds=delay),
                 )
                 report.retrying.append((row_id, message))
-                log.warning("alert %s on %s failed (attempt %d, next in %.0fs): %s", row_id, channel, attempts,
-                            delay, message)
+                log.warning(
+                    "alert %s on %s failed (attempt %d, next in %.0fs): %s",
+                    row_id,
+                    channel,
+                    attempts,
+                    delay,
+                    message,
+                )
                 return True
         if notice:
             self._notify_operator(channel, "disabled" if disable else "dead alert", reason)
@@ -256,23 +290,24 @@ class Deliverer:
         if notifier is None or operator == channel:
             return
         change = Change(
-            key=f"monitor.channel.{channel}", change="changed", old="working", new=what, evidence=reason,
-            extractor="monitor", label=f"Alert channel {channel!r}",
+            key=f"monitor.channel.{channel}",
+            change="changed",
+            old="working",
+            new=what,
+            evidence=reason,
+            extractor="monitor",
+            label=f"Alert channel {channel!r}",
         )
-        notice = Alert(id=f"notice_{channel}_{utcnow():%Y%m%d%H%M%S}", channel=operator or "", changes=[change])
+        notice = Alert(
+            id=f"notice_{channel}_{utcnow():%Y%m%d%H%M%S}", channel=operator or "", changes=[change]
+        )
         try:
-            with self.rt.plugins.guard(self.rt.plugins.owner_of(type(notifier)), "notify", f"notice on {operator}"):
+            with self.rt.plugins.guard(
+                self.rt.plugins.owner_of(type(notifier)), "notify", f"notice on {operator}"
+            ):
                 notifier.notify(notice)
         except PluginError:
             log.error("could not tell the operator through %s that %s is %s", operator, channel, what)
-            delay = retry_delay(attempts, self.rt.config, error.retry_after)
-            outbox.mark_alerts(
-                session, ids, attempts=attempts, last_error=message,
-                next_attempt_at=now + timedelta(seconds=delay),
-            )
-            report.retrying.append((row_id, message))
-            log.warning("alert %s on %s failed (attempt %d, next in %.0fs): %s", row_id, channel, attempts, delay,
-                        message)
 
 
 def send_test(rt: Runtime, channel_name: str) -> tuple[bool, str]:
@@ -281,8 +316,14 @@ def send_test(rt: Runtime, channel_name: str) -> tuple[bool, str]:
     if channel_name not in channels:
         raise ConfigError(f"no channel named {channel_name!r}", path=rt.config.source)
     change = Change(
-        key="monitor.test.message", change="changed", old="before", new="after", baseline="before",
-        evidence="This is a test alert from news-monitor.", extractor="monitor", label="Test message",
+        key="monitor.test.message",
+        change="changed",
+        old="before",
+        new="after",
+        baseline="before",
+        evidence="This is a test alert from news-monitor.",
+        extractor="monitor",
+        label="Test message",
     )
     alert = Alert(id=f"alert_test_{utcnow():%Y%m%d%H%M%S}", channel=channel_name, changes=[change], test=True)
     notifier = channels[channel_name]

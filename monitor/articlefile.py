@@ -27,8 +27,15 @@ def parse_article_text(raw: str, *, source: str, published: datetime | None = No
     now = datetime.now(UTC)
     digest = hashlib.sha256(f"file\n{title}\n{body}".encode()).hexdigest()
     return Article(
-        id=digest[:40], title=title, text=body, url=None, guid=None,
-        published=published or now, fetched=now, feed=None, outlet=source,
+        id=digest[:40],
+        title=title,
+        text=body,
+        url=None,
+        guid=None,
+        published=published or now,
+        fetched=now,
+        feed=None,
+        outlet=source,
     )
 
 

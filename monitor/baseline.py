@@ -76,7 +76,9 @@ def build_baseline(rt: Runtime, path: Path | None = None, *, replace: bool = Fal
     facts = extract_baseline(rt.plugins, read_article_file(path))
     if not facts:
         raise MonitorError(f"{path}: the extractors found no facts; the baseline was not stored")
-    facts = [BaselineFact(f.key, f.kind, f.value, f.evidence, f.extractor, f.confidence, path.name) for f in facts]
+    facts = [
+        BaselineFact(f.key, f.kind, f.value, f.evidence, f.extractor, f.confidence, path.name) for f in facts
+    ]
     with rt.store.transaction() as session:
         fact_store.save_baseline(session, facts, replace=replace)
     return BuildResult(True, facts, path.name)

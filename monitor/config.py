@@ -201,7 +201,9 @@ class _Validator:
         path = f"{self.source}:{line}" if line else self.source
         return ConfigError(message, path=path, key=where or None)
 
-    def check_keys(self, table: Mapping[str, Any], allowed: set[str], name: str | None, index: int = 0) -> None:
+    def check_keys(
+        self, table: Mapping[str, Any], allowed: set[str], name: str | None, index: int = 0
+    ) -> None:
         for key in table:
             if key not in allowed:
                 hint = ""
@@ -212,7 +214,9 @@ class _Validator:
     def env_names(self, table: Mapping[str, Any], name: str, index: int = 0) -> None:
         for key, value in table.items():
             if key.endswith("_env") and not (isinstance(value, str) and _ENV_NAME.match(value)):
-                raise self.error("must name an environment variable, e.g. MONITOR_SMTP_PASSWORD", name, key, index)
+                raise self.error(
+                    "must name an environment variable, e.g. MONITOR_SMTP_PASSWORD", name, key, index
+                )
 
     def url(self, value: Any, table: str, key: str, index: int = 0) -> str:
         if not isinstance(value, str) or not value.strip():
@@ -223,15 +227,17 @@ class _Validator:
         except ValueError as exc:
             raise self.error(f"bad URL {value!r}: {exc}", table, key, index) from None
         if parts.scheme.lower() not in ("http", "https"):
-            raise self.error(
-                f"scheme not allowed in {value!r}: only http and https", table, key, index
-            )
+            raise self.error(f"scheme not allowed in {value!r}: only http and https", table, key, index)
         if not parts.hostname:
             raise self.error(f"bad URL {value!r}: no host", table, key, index)
         return value.strip()
 
     def config(self, data: dict[str, Any], path: Path | None) -> Config:
-        self.check_keys(data, {"database", "service", "plugins", "feeds", "channels", "baseline", "policy", "alerts"}, None)
+        self.check_keys(
+            data,
+            {"database", "service", "plugins", "feeds", "channels", "baseline", "policy", "alerts"},
+            None,
+        )
         database = self.table(data, "database")
         self.check_keys(database, {"url"}, "database")
         url = self.environ.get("MONITOR_DATABASE_URL") or database.get("url") or "sqlite:///state/monitor.db"
@@ -240,7 +246,9 @@ class _Validator:
         service = self.service(self.table(data, "service"))
         plugins = self.table(data, "plugins")
         options = {k: v for k, v in plugins.items() if isinstance(v, dict)}
-        self.check_keys({k: v for k, v in plugins.items() if k not in options}, {"dirs", "disabled"}, "plugins")
+        self.check_keys(
+            {k: v for k, v in plugins.items() if k not in options}, {"dirs", "disabled"}, "plugins"
+        )
         dirs = self.string_list(plugins.get("dirs", []), "plugins", "dirs")
         disabled = self.string_list(plugins.get("disabled", []), "plugins", "disabled")
         for name, table in options.items():
@@ -305,7 +313,9 @@ class _Validator:
                     value = parse_interval(value) if isinstance(default, float) else value
                 except ValueError as exc:
                     raise self.error(str(exc), "service", key) from None
-                if isinstance(default, int) and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                if isinstance(default, int) and (
+                    isinstance(value, bool) or not isinstance(value, int) or value < 1
+                ):
                     raise self.error("must be a whole number of at least 1", "service", key)
             elif not isinstance(value, str) or not value.strip():
                 raise self.error("must be a non-empty string", "service", key)
@@ -325,7 +335,9 @@ class _Validator:
             self.check_keys(item, {"name", "url", "interval", "enabled", "outlet"}, "feeds", index)
             name = item.get("name")
             if not isinstance(name, str) or not re.match(r"^[\w.-]{1,100}$", name):
-                raise self.error("missing or bad name: letters, digits, '-', '_', '.' only", "feeds", "name", index)
+                raise self.error(
+                    "missing or bad name: letters, digits, '-', '_', '.' only", "feeds", "name", index
+                )
             if name in names:
                 raise self.error(f"feed name {name!r} is used twice", "feeds", "name", index)
             names.add(name)
@@ -367,7 +379,10 @@ class _Validator:
             for key in item:
                 if any(w in key for w in _SECRET_WORDS) and not key.endswith("_env"):
                     raise self.error(
-                        f"secrets come from the environment: use '{key}_env = \"VARIABLE\"'", "channels", key, index
+                        f"secrets come from the environment: use '{key}_env = \"VARIABLE\"'",
+                        "channels",
+                        key,
+                        index,
                     )
             digest = None
             if "digest" in item:
@@ -378,7 +393,11 @@ class _Validator:
             options = {k: v for k, v in item.items() if k not in ("name", "type", "digest")}
             channels.append(
                 ChannelConfig(
-                    name=name, type=kind, options=options, line=self.line_of("channels", None, index), digest=digest
+                    name=name,
+                    type=kind,
+                    options=options,
+                    line=self.line_of("channels", None, index),
+                    digest=digest,
                 )
             )
         return tuple(channels)
@@ -386,9 +405,13 @@ class _Validator:
     def alerts(self, table: dict[str, Any], channels: Any) -> AlertsConfig:
         table = dict(table)
         operator = table.pop("operator_channel", None)
-        names = {c.get("name") for c in channels if isinstance(c, dict)} if isinstance(channels, list) else set()
+        names = (
+            {c.get("name") for c in channels if isinstance(c, dict)} if isinstance(channels, list) else set()
+        )
         if operator is not None and (not isinstance(operator, str) or operator not in names):
-            raise self.error(f"{operator!r} is not the name of a configured channel", "alerts", "operator_channel")
+            raise self.error(
+                f"{operator!r} is not the name of a configured channel", "alerts", "operator_channel"
+            )
         self.check_keys(table, set(AlertsConfig.__dataclass_fields__) - {"operator_channel"}, "alerts")
         return AlertsConfig(**self.durations(table, "alerts", AlertsConfig), operator_channel=operator)
 
@@ -414,7 +437,9 @@ class _Validator:
             self.check_keys(rule, {"match", "quorum", "disputed"}, "policy.rules", index)
             match, quorum, disputed = rule.get("match"), rule.get("quorum", 1), rule.get("disputed", False)
             if not isinstance(match, str) or not match:
-                raise self.error("missing or empty 'match' (a key glob or a topic)", "policy.rules", "match", index)
+                raise self.error(
+                    "missing or empty 'match' (a key glob or a topic)", "policy.rules", "match", index
+                )
             if isinstance(quorum, bool) or not isinstance(quorum, int) or quorum < 1:
                 raise self.error("must be a whole number of at least 1", "policy.rules", "quorum", index)
             if not isinstance(disputed, bool):

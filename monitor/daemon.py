@@ -54,10 +54,17 @@ class Poller:
         self.on_outcome = on_outcome or (lambda outcome: log.info("poll %s", outcome.log_line()))
         self.stopping = threading.Event()
 
-    def claim(self, limit: int, *, names: Sequence[str] | None = None, force: bool = False) -> list[FeedState]:
+    def claim(
+        self, limit: int, *, names: Sequence[str] | None = None, force: bool = False
+    ) -> list[FeedState]:
         with self.rt.store.transaction() as session:
             return claim_due_feeds(
-                session, self.rt.instance, limit=limit, lease=self.rt.config.service.lease, names=names, force=force
+                session,
+                self.rt.instance,
+                limit=limit,
+                lease=self.rt.config.service.lease,
+                names=names,
+                force=force,
             )
 
     def poll(self, feed: FeedState) -> PollOutcome:
@@ -80,7 +87,11 @@ class Poller:
         try:
             with self.rt.store.transaction() as session:
                 release_feed(
-                    session, feed.id, self.rt.instance, last_poll_at=now, last_error=error[:2000],
+                    session,
+                    feed.id,
+                    self.rt.instance,
+                    last_poll_at=now,
+                    last_error=error[:2000],
                     consecutive_failures=failures,
                     next_poll_at=next_poll_after_failure(failures, feed, self.rt.config.service, now, None),
                 )
@@ -167,7 +178,13 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
         next_run_time=datetime.now(UTC),
     )
     scheduler.add_job(
-        _heartbeat, "interval", args=[rt], seconds=HEARTBEAT_SECONDS, id="heartbeat", max_instances=1, coalesce=True,
+        _heartbeat,
+        "interval",
+        args=[rt],
+        seconds=HEARTBEAT_SECONDS,
+        id="heartbeat",
+        max_instances=1,
+        coalesce=True,
         misfire_grace_time=None,
     )
     if rt.config.channels:

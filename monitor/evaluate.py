@@ -69,10 +69,15 @@ class EvalReport:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
-            "false_alerts": self.false_alerts, "cases": len(self.cases),
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "false_alerts": self.false_alerts,
+            "cases": len(self.cases),
             "failures": [
-                {"case": c.name, "missed": c.missed, "extra": c.extra} for c in self.cases if c.missed or c.extra
+                {"case": c.name, "missed": c.missed, "extra": c.extra}
+                for c in self.cases
+                if c.missed or c.extra
             ],
         }
 

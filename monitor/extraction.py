@@ -77,7 +77,9 @@ class _Worker(threading.Thread):
 
     def __init__(self) -> None:
         super().__init__(name="plugin-call", daemon=True)
-        self.inbox: queue.SimpleQueue[tuple[Callable[[], Any], dict[str, Any], threading.Event]] = queue.SimpleQueue()
+        self.inbox: queue.SimpleQueue[tuple[Callable[[], Any], dict[str, Any], threading.Event]] = (
+            queue.SimpleQueue()
+        )
         self.start()
 
     def run(self) -> None:
@@ -123,18 +125,26 @@ def extract(host: PluginHost, article: Article, *, timeout: float = 30.0) -> Ext
         plugin = host.owner_of(extractor)
         specs = fact_specs([extractor])
         try:
-            with host.guard(plugin, "extract", f"article {article.id[:12]} ({article.url or article.title[:60]})"):
+            with host.guard(
+                plugin, "extract", f"article {article.id[:12]} ({article.url or article.title[:60]})"
+            ):
                 returned = call_with_timeout(partial(extractor.extract_claims, article), timeout)
         except PluginError:
             result.failed.append(name)
             continue
         if not isinstance(returned, list | tuple):
-            host.report_failure(plugin, "extract", article.id, f"returned {type(returned).__name__}, not a list")
+            host.report_failure(
+                plugin, "extract", article.id, f"returned {type(returned).__name__}, not a list"
+            )
             result.failed.append(name)
             continue
         if len(returned) > MAX_CLAIMS_PER_ARTICLE:
-            host.report_failure(plugin, "extract", article.id, f"returned {len(returned)} claims; the cap is "
-                                f"{MAX_CLAIMS_PER_ARTICLE}")
+            host.report_failure(
+                plugin,
+                "extract",
+                article.id,
+                f"returned {len(returned)} claims; the cap is {MAX_CLAIMS_PER_ARTICLE}",
+            )
             result.failed.append(name)
             continue
         for claim in returned:
@@ -153,6 +163,10 @@ def specs_by_key(host: PluginHost, keys: Iterable[str]) -> dict[str, FactSpec]:
         topic, _, rest = key.partition(".")
         subject, _, attribute = rest.rpartition(".")
         spec = specs.get((topic, attribute))
-        if spec and (spec.subjects is None or subject in spec.subjects) and fact_key(topic, subject, attribute) == key:
+        if (
+            spec
+            and (spec.subjects is None or subject in spec.subjects)
+            and fact_key(topic, subject, attribute) == key
+        ):
             out[key] = spec
     return out

@@ -36,7 +36,9 @@ def inspect_source(rt: Runtime, source: str, *, extractors: list[str] | None = N
     if extractors:
         unknown = sorted(set(extractors) - set(host.extractors))
         if unknown:
-            raise MonitorError(f"no extractor named {', '.join(unknown)} (loaded: {', '.join(host.extractors)})")
+            raise MonitorError(
+                f"no extractor named {', '.join(unknown)} (loaded: {', '.join(host.extractors)})"
+            )
         host.extractors = {name: e for name, e in host.extractors.items() if name in extractors}
     return [Inspection(a, extract(host, a, timeout=rt.config.service.plugin_timeout)) for a in articles]
 
@@ -47,9 +49,16 @@ def _articles_from_url(rt: Runtime, url: str) -> list[Article]:
     now = datetime.now(UTC)
     if "html" not in fetched.headers.get("content-type", "") or body.lstrip()[:5].lower() == b"<?xml":
         try:
-            parsed = parse_feed(body, fetched.headers, feed="extract", url=fetched.url, fetched=now, outlet=None,
-                                max_entries=rt.config.service.max_entries,
-                                max_field_chars=rt.config.service.max_field_chars)
+            parsed = parse_feed(
+                body,
+                fetched.headers,
+                feed="extract",
+                url=fetched.url,
+                fetched=now,
+                outlet=None,
+                max_entries=rt.config.service.max_entries,
+                max_field_chars=rt.config.service.max_field_chars,
+            )
             return parsed.articles
         except FetchError:
             pass
@@ -61,5 +70,14 @@ def _articles_from_url(rt: Runtime, url: str) -> list[Article]:
     text = html_to_text(body.decode("utf-8", errors="replace"))
     if not text:
         raise MonitorError(f"{url}: no text found in the page")
-    return [Article(id=article_id(fetched.url), title=title, text=text, url=fetched.url, published=now,
-                    fetched=now, outlet=urlsplit(fetched.url).hostname)]
+    return [
+        Article(
+            id=article_id(fetched.url),
+            title=title,
+            text=text,
+            url=fetched.url,
+            published=now,
+            fetched=now,
+            outlet=urlsplit(fetched.url).hostname,
+        )
+    ]

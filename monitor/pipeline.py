@@ -87,7 +87,9 @@ def poll_feed(rt: Runtime, feed: FeedState, *, now: datetime | None = None) -> P
     service = rt.config.service
     now = now or datetime.now(UTC)
     try:
-        fetched = fetch_feed(rt.http, feed.url, service=service, etag=feed.etag, last_modified=feed.last_modified)
+        fetched = fetch_feed(
+            rt.http, feed.url, service=service, etag=feed.etag, last_modified=feed.last_modified
+        )
         state = {"etag": fetched.etag, "last_modified": fetched.last_modified, "last_status": fetched.status}
         if fetched.not_modified:
             return _finish(rt, feed, now, started, state, status=fetched.status, skipped="not modified")
@@ -114,7 +116,15 @@ def poll_feed(rt: Runtime, feed: FeedState, *, now: datetime | None = None) -> P
     state |= {"body_hash": body_hash, "last_parse_warning": warning, "unstable_ids": parsed.unstable_ids}
     new, changes = store_articles(rt, parsed.articles, feed=feed, state=state, now=now)
     return _finish(
-        rt, feed, now, started, None, status=fetched.status, new=new, changes=changes, warning=warning,
+        rt,
+        feed,
+        now,
+        started,
+        None,
+        status=fetched.status,
+        new=new,
+        changes=changes,
+        warning=warning,
         entries=len(parsed.articles),
     )
 
@@ -137,8 +147,14 @@ def _finish(
         with rt.store.transaction() as session:
             release_feed(session, feed.id, rt.instance, **_success_state(rt, feed, now, 0), **state)
     return PollOutcome(
-        feed.name, status, new=new, changes=changes, entries=entries, duration=time.perf_counter() - started,
-        skipped=skipped, warning=warning,
+        feed.name,
+        status,
+        new=new,
+        changes=changes,
+        entries=entries,
+        duration=time.perf_counter() - started,
+        skipped=skipped,
+        warning=warning,
     )
 
 
@@ -159,7 +175,9 @@ def _fail(rt: Runtime, feed: FeedState, now: datetime, started: float, exc: Fetc
     failures = feed.consecutive_failures + 1
     if failures == FAILING_THRESHOLD:
         # Once, not at every failure: an outage must not become a flood of notices.
-        log.warning("feed %s has failed %d times in a row; backing off (last error: %s)", feed.name, failures, exc)
+        log.warning(
+            "feed %s has failed %d times in a row; backing off (last error: %s)", feed.name, failures, exc
+        )
     with rt.store.transaction() as session:
         release_feed(
             session,
@@ -238,7 +256,11 @@ def _store(
             rt.store.lock_facts(session)
         feed_id = feed.id if feed else None
         article_store.add_articles(
-            session, [(article, keys, feed_id, "failed" if failed else "done") for article, keys, _, failed in extracted]
+            session,
+            [
+                (article, keys, feed_id, "failed" if failed else "done")
+                for article, keys, _, failed in extracted
+            ],
         )
         article_store.add_claims(session, claims)
         if claims:
@@ -248,7 +270,11 @@ def _store(
                 changes = diff_claims(article_claims, known, specs, when=article.published).changes
                 stored_changes += record_changes(session, rt, changes)
         if feed is not None and state is not None:
-            release_feed(session, feed.id, rt.instance, **_success_state(rt, feed, now, len(extracted)), **state)
+            release_feed(
+                session, feed.id, rt.instance, **_success_state(rt, feed, now, len(extracted)), **state
+            )
     for change in stored_changes:
-        log.info("change %s %s: %r -> %r (%s)", change.change, change.key, change.old, change.new, change.extractor)
+        log.info(
+            "change %s %s: %r -> %r (%s)", change.change, change.key, change.old, change.new, change.extractor
+        )
     return len(extracted), len(stored_changes)

@@ -20,7 +20,9 @@ def check_plugins(host: PluginHost) -> list[str]:
             where = info.location or info.source
             last = (info.traceback or "").strip().splitlines()
             at = next((line.strip() for line in reversed(last) if line.strip().startswith("File ")), "")
-            problems.append(f"{info.name} ({where}): failed to load: {info.error}" + (f" [{at}]" if at else ""))
+            problems.append(
+                f"{info.name} ({where}): failed to load: {info.error}" + (f" [{at}]" if at else "")
+            )
         elif info.error:
             problems.append(f"{info.name}: {info.error}")
     for name, extractor in host.extractors.items():
@@ -38,12 +40,16 @@ def _extractor_problems(extractor: Extractor) -> list[str]:
     if method is Extractor.extract_claims:
         problems.append("does not implement extract_claims(article)")
     elif method is not None and len(inspect.signature(method).parameters) != 2:
-        problems.append(f"extract_claims{inspect.signature(method)} must take exactly one argument, the article")
+        problems.append(
+            f"extract_claims{inspect.signature(method)} must take exactly one argument, the article"
+        )
     if not extractor.facts:
         problems.append("declares no facts, so every claim it makes will be dropped")
     for spec in extractor.facts or ():
-        problems += [f"fact {getattr(spec, 'topic', '?')}.*.{getattr(spec, 'attribute', '?')}: {p}"
-                     for p in _spec_problems(spec)]
+        problems += [
+            f"fact {getattr(spec, 'topic', '?')}.*.{getattr(spec, 'attribute', '?')}: {p}"
+            for p in _spec_problems(spec)
+        ]
     return problems
 
 

@@ -255,8 +255,12 @@ class PluginHost:
             self._owner[id(notifier)] = owner
             self.plugins[owner].notifiers.append(notifier.type)
 
-        self._call_each("register_extractors", {"register": register_extractor, "settings": self.settings}, only)
-        self._call_each("register_notifiers", {"register": register_notifier, "settings": self.settings}, only)
+        self._call_each(
+            "register_extractors", {"register": register_extractor, "settings": self.settings}, only
+        )
+        self._call_each(
+            "register_notifiers", {"register": register_notifier, "settings": self.settings}, only
+        )
 
     def _call_each(self, hook_name: str, kwargs: dict[str, Any], only: Sequence[str] | None = None) -> None:
         """Call every implementation of a hook, each guarded on its own."""
@@ -266,7 +270,9 @@ class PluginHost:
             self._current = impl.plugin_name
             args = {name: kwargs[name] for name in impl.argnames}
             if self.trace:
-                print(f"monitor: {hook_name}({', '.join(args)}) -> plugin {impl.plugin_name!r}", file=sys.stderr)
+                print(
+                    f"monitor: {hook_name}({', '.join(args)}) -> plugin {impl.plugin_name!r}", file=sys.stderr
+                )
             try:
                 with self.guard(impl.plugin_name, hook_name, "startup"):
                     impl.function(**args)
@@ -323,9 +329,10 @@ class PluginHost:
 
     def _count_failure(self, plugin: str, stage: str, reason: str, *, resource: str = "") -> None:
         self.failures[(plugin, stage)] += 1
-        log.error("plugin %r failed in %s%s: %s", plugin, stage, f" for {resource}" if resource else "", reason)
+        log.error(
+            "plugin %r failed in %s%s: %s", plugin, stage, f" for {resource}" if resource else "", reason
+        )
 
     def report_failure(self, plugin: str, stage: str, resource: str, reason: str) -> None:
         """Count a failure found outside a guarded call (bad output, a timeout)."""
         self._count_failure(plugin, stage, reason, resource=resource)
-

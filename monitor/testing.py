@@ -178,7 +178,8 @@ class LocalServer:
             if validators:
                 extra["ETag"], extra["Last-Modified"] = etag, modified
                 if request.headers.get("If-None-Match") == etag or (
-                    "If-None-Match" not in request.headers and request.headers.get("If-Modified-Since") == modified
+                    "If-None-Match" not in request.headers
+                    and request.headers.get("If-Modified-Since") == modified
                 ):
                     return Response(304, b"", {"ETag": etag})
             return Response(status, body, extra)
@@ -335,7 +336,9 @@ def registered(host: PluginHost, plugin: object, name: str = "under-test") -> It
         host.unregister(name)
 
 
-def run_extractor(extractor: Extractor, article: Article | str, *, title: str = "", timeout: float = 10.0) -> list[Claim]:
+def run_extractor(
+    extractor: Extractor, article: Article | str, *, title: str = "", timeout: float = 10.0
+) -> list[Claim]:
     """Run one extractor the way production does, and fail loudly on anything it would drop.
 
     The production boundary checks apply (declared keys, value types,
@@ -396,8 +399,16 @@ class MonitorProject:
     channel named "test" unless ``channels`` says otherwise.
     """
 
-    def __init__(self, folder: Path, server: LocalServer, *, plugins: Sequence[object] = (),
-                 entry_points: bool = True, extra_config: str = "", baseline: Path | None = None):
+    def __init__(
+        self,
+        folder: Path,
+        server: LocalServer,
+        *,
+        plugins: Sequence[object] = (),
+        entry_points: bool = True,
+        extra_config: str = "",
+        baseline: Path | None = None,
+    ):
         self.folder, self.server = folder, server
         self.plugins, self.entry_points, self.extra_config = list(plugins), entry_points, extra_config
         self.baseline = baseline

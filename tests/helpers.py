@@ -12,7 +12,11 @@ item = feed_item
 
 
 def write_config(
-    folder: Path, feeds: dict[str, str], extra: str = "", interval: str = "1m", database_url: str | None = None
+    folder: Path,
+    feeds: dict[str, str],
+    extra: str = "",
+    interval: str = "1m",
+    database_url: str | None = None,
 ) -> Path:
     config = folder / "config"
     config.mkdir(parents=True, exist_ok=True)

@@ -61,7 +61,9 @@ def runtime(tmp_path: Path, extra: str = CHANNELS) -> Runtime:
 
 
 def publish(rt: Runtime, text: str, outlet: str = "Outlet A") -> int:
-    return store_articles(rt, [make_article(text, "headline", outlet=outlet, url=f"https://{outlet}.example/x")])[1]
+    return store_articles(
+        rt, [make_article(text, "headline", outlet=outlet, url=f"https://{outlet}.example/x")]
+    )[1]
 
 
 @pytest.fixture
@@ -179,7 +181,9 @@ def test_a_bad_channel_config_is_one_line(tmp_path: Path) -> None:
     from monitor.alerts import make_channels
     from monitor.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"monitor.toml:\d+: \[channels\[0\]\.type\]: unknown channel type 'pigeon'"):
+    with pytest.raises(
+        ConfigError, match=r"monitor.toml:\d+: \[channels\[0\]\.type\]: unknown channel type 'pigeon'"
+    ):
         make_channels(rt.config, rt.plugins)
     rt.close()
 
@@ -229,4 +233,16 @@ def test_failing_longer_than_dead_after_disables_and_notices_are_rate_limited(tm
         from monitor.store.channels import disabled_channels
 
         assert "hook" in disabled_channels(session)
+    rt.close()
+
+
+def test_a_failing_operator_channel_does_not_stop_delivery(tmp_path: Path) -> None:
+    rt = runtime(tmp_path, OPERATOR)
+    publish(rt, "the count is 3")
+    chans = channels()
+    chans["hook"].failures = [fail_with("endpoint gone (410)", retryable=False, disable=True)]
+    chans["desk"].failures = [None, RuntimeError("operator channel broken")]  # the alert, then the notice
+    report = Deliverer(rt, chans).deliver_due()
+    assert len(report.sent) == 1 and len(report.dead) == 1
+    assert [a.changes[0].key for a in chans["desk"].attempts] == ["t.x.count", "monitor.channel.hook"]
     rt.close()

@@ -30,7 +30,9 @@ CHANGE_ITEM = (
 
 def verify(request: Request) -> bool:
     """The receiver's side of the Standard Webhooks signature check."""
-    signed = f"{request.headers['webhook-id']}.{request.headers['webhook-timestamp']}.".encode() + request.body
+    signed = (
+        f"{request.headers['webhook-id']}.{request.headers['webhook-timestamp']}.".encode() + request.body
+    )
     expected = base64.b64encode(hmac.new(base64.b64decode(SECRET), signed, hashlib.sha256).digest()).decode()
     return any(sig == f"v1,{expected}" for sig in request.headers["webhook-signature"].split())
 
@@ -38,7 +40,8 @@ def verify(request: Request) -> bool:
 def setup(tmp_path: Path, feed_server: LocalServer, smtp_server: MailRecorder, alerts: str = "") -> Path:
     feed = feed_server.serve("/world.xml", rss([item(1, CHANGE_ITEM, title="Coalition grows")], title="Wire"))
     baseline = Path(__file__).resolve().parents[1] / "config/baseline/2025-09-04-paris-coalition-summit.txt"
-    extra = f"""
+    extra = (
+        f"""
 [baseline]
 article = "{baseline}"
 
@@ -54,9 +57,11 @@ to = ["desk@example.org"]
 [[channels]]
 name = "hook"
 type = "webhook"
-url = "{feed_server.url('/hook')}"
+url = "{feed_server.url("/hook")}"
 secret_env = "TEST_WEBHOOK_SECRET"
-""" + alerts
+"""
+        + alerts
+    )
     return write_config(tmp_path, {"wire": feed}, extra=extra)
 
 
@@ -121,8 +126,14 @@ def test_a_kill_after_sending_resends_with_the_same_ids(
     invoke(config, "poll")
     smtp_server.on_data = lambda mail: kill_sender() if len(smtp_server.received) == 1 else None
     for _ in range(2):  # the first run dies at the email; the next one dies at the webhook
-        victim[:] = [subprocess.Popen([sys.executable, "-m", "monitor.cli", "--config", str(config), "alerts",
-                                       "deliver"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)]
+        victim[:] = [
+            subprocess.Popen(
+                [sys.executable, "-m", "monitor.cli", "--config", str(config), "alerts", "deliver"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        ]
         output = victim[0].communicate(timeout=60)[0]
         assert victim[0].returncode == -signal.SIGKILL, output
         time.sleep(1.1)  # the dead sender's lease on its rows runs out

@@ -56,8 +56,16 @@ def test_intervals(value: object, seconds: float) -> None:
         (GOOD.replace('"15m"', "-5"), "must be more than zero", 8),
         (GOOD.replace('"15m"', '"soon"'), "not a duration", 8),
         (GOOD.replace("https://feeds", "ftp://feeds"), "scheme not allowed", 7),
-        (GOOD.replace("https://feeds.bbci.co.uk/news/world/rss.xml", "file:///etc/passwd"), "scheme not allowed", 7),
-        (GOOD.replace("https://feeds.bbci.co.uk/news/world/rss.xml", "javascript:alert(1)"), "scheme not allowed", 7),
+        (
+            GOOD.replace("https://feeds.bbci.co.uk/news/world/rss.xml", "file:///etc/passwd"),
+            "scheme not allowed",
+            7,
+        ),
+        (
+            GOOD.replace("https://feeds.bbci.co.uk/news/world/rss.xml", "javascript:alert(1)"),
+            "scheme not allowed",
+            7,
+        ),
         (GOOD.replace("https://feeds.bbci.co.uk/news/world/rss.xml", "http://"), "no host", 7),
         (GOOD.replace("https://feeds.bbci.co.uk/news/world/rss.xml", "http://x:99999/"), "bad URL", 7),
         (GOOD + '\n[[feeds]]\nname = "bbc-world"\nurl = "https://a.example/rss"\n', "used twice", 11),

@@ -18,11 +18,15 @@ from monitor.runtime import Runtime
 from monitor.testing import LocalServer
 from tests.helpers import write_config
 
-CORPUS = Path(os.environ.get("MONITOR_CORPUS_DIR") or Path(__file__).resolve().parents[2] / "shared/corpus/feeds")
+CORPUS = Path(
+    os.environ.get("MONITOR_CORPUS_DIR") or Path(__file__).resolve().parents[2] / "shared/corpus/feeds"
+)
 
 
 @pytest.mark.slow
-def test_every_corpus_feed_yields_articles_or_a_clear_recorded_error(tmp_path: Path, feed_server: LocalServer) -> None:
+def test_every_corpus_feed_yields_articles_or_a_clear_recorded_error(
+    tmp_path: Path, feed_server: LocalServer
+) -> None:
     if not CORPUS.is_dir():
         pytest.skip(f"feed corpus not found at {CORPUS} (set MONITOR_CORPUS_DIR to run this test)")
     files = sorted(p for p in CORPUS.iterdir() if p.is_file() and p.name != "MANIFEST.tsv")
@@ -30,7 +34,9 @@ def test_every_corpus_feed_yields_articles_or_a_clear_recorded_error(tmp_path: P
     feeds = {}
     for index, path in enumerate(files):
         content_type = mimetypes.guess_type(path.name)[0] or "application/xml"
-        feeds[f"corpus-{index:03d}"] = feed_server.serve(f"/{index}", path.read_bytes(), content_type=content_type)
+        feeds[f"corpus-{index:03d}"] = feed_server.serve(
+            f"/{index}", path.read_bytes(), content_type=content_type
+        )
     config = write_config(tmp_path, feeds, extra="[service]\nconcurrency = 4\nper_host = 4\n")
     rt = Runtime(load_config(config))
     rt.store.sync_feeds(rt.config.feeds)

@@ -18,7 +18,7 @@ from monitor.cli import cli
 from monitor.testing import LocalServer, MailRecorder, Response, feed_item, make_feed
 from tests.helpers import write_config
 
-KILLER = '''
+KILLER = """
 import os, signal
 from pathlib import Path
 from monitor import Extractor, hookimpl
@@ -38,12 +38,17 @@ class Killer(Extractor):
 @hookimpl
 def register_extractors(register):
     register(Killer())
-'''
+"""
 
 
 def monitor(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "monitor.cli", *args], capture_output=True, text=True, timeout=120,
-                          env=env or dict(os.environ))
+    return subprocess.run(
+        [sys.executable, "-m", "monitor.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env or dict(os.environ),
+    )
 
 
 def test_a_kill_mid_poll_before_the_commit_loses_nothing(tmp_path: Path, feed_server: LocalServer) -> None:
@@ -53,8 +58,12 @@ def test_a_kill_mid_poll_before_the_commit_loses_nothing(tmp_path: Path, feed_se
     plugins.mkdir()
     (plugins / "killer.py").write_text(textwrap.dedent(KILLER))
     baseline = Path(__file__).resolve().parents[1] / "config/baseline/2025-09-04-paris-coalition-summit.txt"
-    config = write_config(tmp_path, {"wire": feed}, extra=f'[plugins]\ndirs = ["plugins.d"]\n\n[baseline]\n'
-                          f'article = "{baseline}"\n\n[service]\nlease = 1\n')
+    config = write_config(
+        tmp_path,
+        {"wire": feed},
+        extra=f'[plugins]\ndirs = ["plugins.d"]\n\n[baseline]\n'
+        f'article = "{baseline}"\n\n[service]\nlease = 1\n',
+    )
     died = monitor("--config", str(config), "poll")
     assert died.returncode == -signal.SIGKILL
     database = tmp_path / "state" / "monitor.db"
@@ -66,7 +75,9 @@ def test_a_kill_mid_poll_before_the_commit_loses_nothing(tmp_path: Path, feed_se
     assert again.returncode == 0, again.stderr
     assert "2 new articles, 1 changes" in again.stdout
     with sqlite3.connect(database) as db:
-        assert db.execute("select key, new from changes").fetchall() == [("coalition.PL.troop_stance", '"declines"')]
+        assert db.execute("select key, new from changes").fetchall() == [
+            ("coalition.PL.troop_stance", '"declines"')
+        ]
 
 
 def test_secrets_never_reach_logs_stored_errors_or_output(
@@ -78,7 +89,9 @@ def test_secrets_never_reach_logs_stored_errors_or_output(
     feed_server.route("/hook/" + token, lambda r: answers.pop(0) if answers else Response(200))
     text = "Poland will not send troops to Ukraine, Prime Minister Donald Tusk said."
     feed_server.serve("/wire.xml", make_feed([feed_item(1, text)]))
-    hook_url = feed_server.url(f"/hook/{token}?token={token}").replace("http://", f"http://{user}:{password}@")
+    hook_url = feed_server.url(f"/hook/{token}?token={token}").replace(
+        "http://", f"http://{user}:{password}@"
+    )
     extra = f"""
 [[channels]]
 name = "hook"
@@ -104,8 +117,16 @@ retry_max = "0.01s"
     config = write_config(tmp_path, {"wire": feed_server.url(f"/wire.xml?token={token}")}, extra=extra)
     env = dict(os.environ, TEST_HOOK_SECRET=secret, TEST_SMTP_USER="desk", TEST_SMTP_PASSWORD=password)
     outputs = []
-    steps = (["poll"], ["feeds"], ["alerts", "deliver"], ["alerts", "deliver"], ["alerts"], ["alerts", "test", "hook"],
-             ["alerts", "test", "desk"], ["status"])
+    steps = (
+        ["poll"],
+        ["feeds"],
+        ["alerts", "deliver"],
+        ["alerts", "deliver"],
+        ["alerts"],
+        ["alerts", "test", "hook"],
+        ["alerts", "test", "desk"],
+        ["status"],
+    )
     for args in steps:  # a change, then deliveries answered 500, then 404 (dead), all stored
         if args == ["alerts", "deliver"]:
             time.sleep(0.05)  # past the 0.01 s retry delay
@@ -115,8 +136,11 @@ retry_max = "0.01s"
     with sqlite3.connect(tmp_path / "state" / "monitor.db") as db:  # the error columns
         stored = " ".join(
             str(row)
-            for query in ("select last_error, last_parse_warning from feeds", "select last_error from alerts",
-                          "select disabled_reason from channel_states")
+            for query in (
+                "select last_error, last_parse_warning from feeds",
+                "select last_error from alerts",
+                "select disabled_reason from channel_states",
+            )
             for row in db.execute(query).fetchall()
         )
     everything = "\n".join([*outputs, stored])
@@ -124,5 +148,3 @@ retry_max = "0.01s"
     for leaked in (token, password, secret, f"{user}:"):
         at = everything.find(leaked)
         assert at < 0, everything[max(0, at - 300) : at + 60]  # ... the secrets are not
-
-

@@ -17,11 +17,16 @@ def start(config: Path, *args: str) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     return subprocess.Popen(
         [sys.executable, "-m", "monitor.cli", "--config", str(config), "run", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
 
 
-def test_run_polls_then_sigterm_finishes_in_flight_and_exits_0(tmp_path: Path, feed_server: LocalServer) -> None:
+def test_run_polls_then_sigterm_finishes_in_flight_and_exits_0(
+    tmp_path: Path, feed_server: LocalServer
+) -> None:
     first_request = threading.Event()
     release = threading.Event()
 
@@ -32,8 +37,11 @@ def test_run_polls_then_sigterm_finishes_in_flight_and_exits_0(tmp_path: Path, f
 
     feed_server.route("/slow.xml", slow_feed)
     feed_server.serve("/fast.xml", rss([item(3)]))
-    config = write_config(tmp_path, {"slow": feed_server.url("/slow.xml"), "fast": feed_server.url("/fast.xml")},
-                          extra="[service]\ntick = 0.2\n")
+    config = write_config(
+        tmp_path,
+        {"slow": feed_server.url("/slow.xml"), "fast": feed_server.url("/fast.xml")},
+        extra="[service]\ntick = 0.2\n",
+    )
     process = start(config, "--instance-name", "test-instance")
     try:
         assert first_request.wait(30), "the daemon never polled"

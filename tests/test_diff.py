@@ -5,12 +5,22 @@ from datetime import UTC, datetime, timedelta
 from monitor.diff import Known, KnownEvent, diff_claims
 from monitor.model import Claim, FactSpec
 
-STANCE = FactSpec("coalition", "troop_stance", "state", "enum",
-                  values=("declines", "conditional", "open", "committed", "deployed"), ordered=True)
+STANCE = FactSpec(
+    "coalition",
+    "troop_stance",
+    "state",
+    "enum",
+    values=("declines", "conditional", "open", "committed", "deployed"),
+    ordered=True,
+)
 PLEDGES = FactSpec("coalition", "troop_pledges", "state", "int", label="Coalition: countries pledging troops")
 DRONES = FactSpec("russia", "drone_attack", "event", "object")
-SPECS = {"coalition.DE.troop_stance": STANCE, "coalition.PL.troop_stance": STANCE,
-         "coalition.coalition.troop_pledges": PLEDGES, "russia.RU.drone_attack": DRONES}
+SPECS = {
+    "coalition.DE.troop_stance": STANCE,
+    "coalition.PL.troop_stance": STANCE,
+    "coalition.coalition.troop_pledges": PLEDGES,
+    "russia.RU.drone_attack": DRONES,
+}
 
 
 def claim(key: str, value: object, confidence: float = 0.9) -> Claim:
@@ -28,14 +38,23 @@ def known() -> Known:
 
 def test_new_changed_corroborated_with_direction() -> None:
     result = diff_claims(
-        [claim("coalition.DE.troop_stance", "committed"), claim("coalition.PL.troop_stance", "declines"),
-         claim("coalition.coalition.troop_pledges", 26)],
-        known(), SPECS,
+        [
+            claim("coalition.DE.troop_stance", "committed"),
+            claim("coalition.PL.troop_stance", "declines"),
+            claim("coalition.coalition.troop_pledges", 26),
+        ],
+        known(),
+        SPECS,
     )
     by_key = {c.key: c for c in result.changes}
     de = by_key["coalition.DE.troop_stance"]
-    assert (de.change, de.old, de.new, de.baseline, de.direction) == ("changed", "conditional", "committed",
-                                                                       "conditional", "stronger")
+    assert (de.change, de.old, de.new, de.baseline, de.direction) == (
+        "changed",
+        "conditional",
+        "committed",
+        "conditional",
+        "stronger",
+    )
     assert by_key["coalition.PL.troop_stance"].change == "new"
     assert [c.key for c in result.corroborations] == ["coalition.coalition.troop_pledges"]
 
@@ -60,22 +79,38 @@ def test_known_is_updated_so_files_diff_in_order() -> None:
 def test_events_are_new_unless_equivalent_and_close_in_time() -> None:
     k = known()
     now = datetime(2025, 9, 7, tzinfo=UTC)
-    same = diff_claims([claim("russia.RU.drone_attack", {"launched": 112, "intercepted": 84})], k, SPECS, when=now)
+    same = diff_claims(
+        [claim("russia.RU.drone_attack", {"launched": 112, "intercepted": 84})], k, SPECS, when=now
+    )
     assert not same.changes and same.corroborations
-    new = diff_claims([claim("russia.RU.drone_attack", {"launched": 810, "intercepted": 747})], k, SPECS, when=now)
+    new = diff_claims(
+        [claim("russia.RU.drone_attack", {"launched": 810, "intercepted": 747})], k, SPECS, when=now
+    )
     assert new.changes[0].change == "event"
-    again = diff_claims([claim("russia.RU.drone_attack", {"launched": 810, "intercepted": 747})], k, SPECS,
-                        when=now + timedelta(days=1))
+    again = diff_claims(
+        [claim("russia.RU.drone_attack", {"launched": 810, "intercepted": 747})],
+        k,
+        SPECS,
+        when=now + timedelta(days=1),
+    )
     assert not again.changes
-    later = diff_claims([claim("russia.RU.drone_attack", {"launched": 810, "intercepted": 747})], k, SPECS,
-                        when=now + timedelta(days=30))
+    later = diff_claims(
+        [claim("russia.RU.drone_attack", {"launched": 810, "intercepted": 747})],
+        k,
+        SPECS,
+        when=now + timedelta(days=30),
+    )
     assert later.changes and later.changes[0].change == "event"
 
 
 def test_most_confident_claim_per_key_wins() -> None:
     result = diff_claims(
-        [claim("coalition.DE.troop_stance", "open", 0.4), claim("coalition.DE.troop_stance", "committed", 0.8)],
-        known(), SPECS,
+        [
+            claim("coalition.DE.troop_stance", "open", 0.4),
+            claim("coalition.DE.troop_stance", "committed", 0.8),
+        ],
+        known(),
+        SPECS,
     )
     assert [c.new for c in result.changes] == ["committed"]
 
@@ -86,5 +121,12 @@ def test_unknown_keys_are_ignored() -> None:
 
 def test_json_form_matches_vocabulary() -> None:
     change = diff_claims([claim("coalition.coalition.troop_pledges", 27)], known(), SPECS).changes[0]
-    assert change.as_json() == {"key": "coalition.coalition.troop_pledges", "change": "changed", "old": 26,
-                                "new": 27, "baseline": 26, "evidence": "evidence", "extractor": "x"}
+    assert change.as_json() == {
+        "key": "coalition.coalition.troop_pledges",
+        "change": "changed",
+        "old": 26,
+        "new": 27,
+        "baseline": 26,
+        "evidence": "evidence",
+        "extractor": "x",
+    }

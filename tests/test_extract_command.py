@@ -30,7 +30,9 @@ def test_extract_from_a_file(tmp_path: Path) -> None:
 
 def test_extract_from_a_page_and_a_feed_url(tmp_path: Path, feed_server: LocalServer) -> None:
     page = f"<html><head><title>Tusk</title><script>x()</script></head><body><p>{TEXT}</p></body></html>"
-    feed_server.route("/page", lambda r: Response(200, page.encode(), {"Content-Type": "text/html; charset=utf-8"}))
+    feed_server.route(
+        "/page", lambda r: Response(200, page.encode(), {"Content-Type": "text/html; charset=utf-8"})
+    )
     feed_server.serve("/feed.xml", make_feed([feed_item(1, TEXT), feed_item(2, "Nothing to see.")]))
     config = write_config(tmp_path, {})
     from_page = run(config, feed_server.url("/page"))
@@ -44,5 +46,7 @@ def test_extract_only_one_extractor_and_unknown_names(tmp_path: Path) -> None:
     article.write_text(TEXT)
     config = write_config(tmp_path, {})
     assert run(config, "--extractor", "russia", str(article)) == []
-    result = CliRunner().invoke(cli, ["--config", str(config), "extract", "--extractor", "nope", str(article)])
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "extract", "--extractor", "nope", str(article)]
+    )
     assert result.exit_code == 1 and "no extractor named nope" in result.stderr

@@ -356,7 +356,9 @@ def test_every_item_with_the_same_link_but_own_guids() -> None:
     link = "https://news.example.org/latest"
     parsed = parse(rss(*(item(f"Story {n}", link=link, guid=f"id-{n}") for n in range(4))))
     assert_sound(parsed)
-    assert [a.id for a in parsed.articles] == [article_id(guid_identity(f"id-{n}", "world")) for n in range(4)]
+    assert [a.id for a in parsed.articles] == [
+        article_id(guid_identity(f"id-{n}", "world")) for n in range(4)
+    ]
 
 
 def test_one_story_listed_twice_under_new_guids_is_one_article() -> None:
@@ -763,8 +765,13 @@ def test_corpus_feed_gives_articles_or_a_one_line_error(path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("guid", "scoped"),
-    [("1", True), ("post-42", True), ("https://news.example.org/1", False), ("urn:uuid:1234-5678-9abc", False),
-     ("tag:example.org,2025:1", False)],
+    [
+        ("1", True),
+        ("post-42", True),
+        ("https://news.example.org/1", False),
+        ("urn:uuid:1234-5678-9abc", False),
+        ("tag:example.org,2025:1", False),
+    ],
 )
 def test_guids_that_are_not_globally_unique_are_scoped_to_their_feed(guid: str, scoped: bool) -> None:
     assert (guid_identity(guid, "a") != guid_identity(guid, "b")) is scoped

@@ -16,7 +16,6 @@ import textwrap
 from pathlib import Path
 
 import click
-import pytest
 from click.testing import CliRunner, Result
 
 from monitor import PluginSettings
@@ -286,8 +285,10 @@ def test_plugins_check_reports_each_problem_in_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(config), "plugins", "--check"])
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert any(line.startswith("broken (") and "ModuleNotFoundError" in line and "does_not_exist" in line
-               for line in lines)
+    assert any(
+        line.startswith("broken (") and "ModuleNotFoundError" in line and "does_not_exist" in line
+        for line in lines
+    )
     assert any(line.startswith("typo (") and "register_extractor" in line for line in lines)
     assert any("extractor 'lazy': does not implement extract_claims" in line for line in lines)
     assert any("extractor 'lazy': declares no facts" in line for line in lines)

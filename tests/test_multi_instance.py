@@ -25,7 +25,7 @@ from monitor.store.sqlite_guard import filesystem_type, hold_instance_lock
 from monitor.testing import LocalServer, Request, Response
 from tests.helpers import item, rss, write_config
 
-EXTRACTOR = '''
+EXTRACTOR = """
 import re
 from monitor import Claim, Extractor, FactSpec, hookimpl
 
@@ -40,7 +40,7 @@ class Level(Extractor):
 @hookimpl
 def register_extractors(register):
     register(Level())
-'''
+"""
 
 FEEDS = 200
 INTERVAL = 4.0
@@ -49,9 +49,22 @@ LEASE = 3.0
 
 def start(config: Path, name: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "--log-level", "WARNING", "--config", str(config), "run",
-         "--instance-name", name],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        [
+            sys.executable,
+            "-m",
+            "monitor.cli",
+            "--log-level",
+            "WARNING",
+            "--config",
+            str(config),
+            "run",
+            "--instance-name",
+            name,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
     )
 
 
@@ -99,7 +112,7 @@ tick = "0.5s"
 [[channels]]
 name = "hook"
 type = "webhook"
-url = "{feed_server.url('/hook')}"
+url = "{feed_server.url("/hook")}"
 """
     config = write_config(tmp_path, feeds, extra=extra, interval=f"{INTERVAL}s", database_url=postgres_url)
     rt = Runtime(load_config(config))
@@ -137,7 +150,9 @@ url = "{feed_server.url('/hook')}"
         articles = session.scalar(select(func.count()).select_from(schema.Article))
         claims = session.execute(select(schema.Claim.key, func.count()).group_by(schema.Claim.key)).all()
         changes = session.scalar(select(func.count()).select_from(schema.Change))
-        sent = session.scalar(select(func.count()).select_from(schema.Alert).where(schema.Alert.status == "sent"))
+        sent = session.scalar(
+            select(func.count()).select_from(schema.Alert).where(schema.Alert.status == "sent")
+        )
     rt.close()
     assert articles == FEEDS * 2
     assert all(n == 1 for _, n in claims) and len(claims) == FEEDS
@@ -175,8 +190,9 @@ def test_sqlite_on_a_network_filesystem_is_refused(tmp_path: Path) -> None:
 
 
 def test_two_daemons_on_one_sqlite_file(tmp_path: Path, feed_server: LocalServer) -> None:
-    config = write_config(tmp_path, {"f": feed_server.serve("/f.xml", rss([item(1)]))},
-                          extra="[service]\ntick = 0.2\n")
+    config = write_config(
+        tmp_path, {"f": feed_server.serve("/f.xml", rss([item(1)]))}, extra="[service]\ntick = 0.2\n"
+    )
     first = start(config, "one")
     try:
         assert first.stdout is not None
@@ -185,7 +201,9 @@ def test_two_daemons_on_one_sqlite_file(tmp_path: Path, feed_server: LocalServer
             time.sleep(0.05)
         second = subprocess.run(
             [sys.executable, "-m", "monitor.cli", "--config", str(config), "run", "--instance-name", "two"],
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     finally:
         first.send_signal(signal.SIGTERM)

@@ -30,7 +30,9 @@ def count(config: Path, table: type) -> int:
     return n
 
 
-def test_poll_stores_articles_then_conditional_get_gives_304(tmp_path: Path, feed_server: LocalServer) -> None:
+def test_poll_stores_articles_then_conditional_get_gives_304(
+    tmp_path: Path, feed_server: LocalServer
+) -> None:
     url = feed_server.serve("/feed.xml", rss([item(1), item(2), item(3)]))
     config = write_config(tmp_path, {"local": url})
     first = poll(config)
@@ -69,13 +71,23 @@ def test_only_new_items_are_new_on_the_next_poll(tmp_path: Path, feed_server: Lo
     assert poll(config)[0]["new"] == 1
 
 
-def test_a_failing_feed_never_stops_the_others_and_backs_off(tmp_path: Path, feed_server: LocalServer) -> None:
+def test_a_failing_feed_never_stops_the_others_and_backs_off(
+    tmp_path: Path, feed_server: LocalServer
+) -> None:
     good = feed_server.serve("/good.xml", rss([item(1)]))
     feed_server.route("/bad.xml", lambda request: Response(500, b"oops"))
-    feed_server.route("/html", lambda request: Response(200, b"<html><body>hi</body></html>",
-                                                       {"Content-Type": "text/html"}))
-    config = write_config(tmp_path, {"good": good, "bad": feed_server.url("/bad.xml"),
-                                     "html": feed_server.url("/html"), "refused": "http://127.0.0.1:9/feed"})
+    feed_server.route(
+        "/html", lambda request: Response(200, b"<html><body>hi</body></html>", {"Content-Type": "text/html"})
+    )
+    config = write_config(
+        tmp_path,
+        {
+            "good": good,
+            "bad": feed_server.url("/bad.xml"),
+            "html": feed_server.url("/html"),
+            "refused": "http://127.0.0.1:9/feed",
+        },
+    )
     outcomes = {o["feed"]: o for o in poll(config)}
     assert outcomes["good"]["new"] == 1
     assert outcomes["bad"]["status"] == 500 and "500" in outcomes["bad"]["error"]
@@ -116,6 +128,3 @@ def test_the_poller_polls_only_due_feeds(tmp_path: Path, feed_server: LocalServe
         poller.shutdown()
         rt.close()
     assert feed_server.hits["/feed.xml"] == 1
-
-
-

@@ -10,7 +10,7 @@ from monitor.extraction import extract
 from monitor.plugins import PluginHost
 from monitor.testing import make_article
 
-GOOD = '''
+GOOD = """
 from monitor import Claim, Extractor, FactSpec, hookimpl
 
 class Weather(Extractor):
@@ -25,7 +25,7 @@ class Weather(Extractor):
 @hookimpl
 def register_extractors(register):
     register(Weather())
-'''
+"""
 
 
 def make_dir(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -50,7 +50,13 @@ def test_directory_plugins_load_in_isolation(tmp_path: Path) -> None:
     )
     host = PluginHost([folder], entry_points=False).load()
     status = {name: p.status for name, p in host.plugins.items()}
-    assert status == {"good": "loaded", "broken": "failed", "exits": "failed", "typo": "failed", "raises": "loaded"}
+    assert status == {
+        "good": "loaded",
+        "broken": "failed",
+        "exits": "failed",
+        "typo": "failed",
+        "raises": "loaded",
+    }
     assert "boom at import" in host.plugins["broken"].error
     assert "register_extractor" in host.plugins["typo"].error
     assert list(host.extractors) == ["weather"]
@@ -149,4 +155,3 @@ def test_a_bad_extractor_loses_only_its_own_claims(bad: Extractor) -> None:
     result = extract(host, article, timeout=0.5)
     assert [(c.key, c.value, c.extractor) for c in result.claims] == [("t.s.a", 3, "good")]
     assert sum(host.failures.values()) >= 1
-

@@ -44,9 +44,13 @@ def test_writers_wait_for_a_held_sqlite_write_lock(tmp_path: Path, feed_server: 
     rt.close()
 
 
-def test_after_a_long_suspend_each_feed_runs_once_not_in_a_burst(tmp_path: Path, feed_server: LocalServer) -> None:
-    rt = runtime(tmp_path, {"a": feed_server.serve("/a.xml", rss([item(1)])),
-                            "b": feed_server.serve("/b.xml", rss([item(2)]))})
+def test_after_a_long_suspend_each_feed_runs_once_not_in_a_burst(
+    tmp_path: Path, feed_server: LocalServer
+) -> None:
+    rt = runtime(
+        tmp_path,
+        {"a": feed_server.serve("/a.xml", rss([item(1)])), "b": feed_server.serve("/b.xml", rss([item(2)]))},
+    )
     with rt.store.transaction() as session:  # three hours of missed polls
         session.execute(update(schema.Feed).values(next_poll_at=utcnow() - timedelta(hours=3)))
     poller = Poller(rt, on_outcome=lambda o: None)
@@ -93,8 +97,10 @@ def test_backoff_grows_with_a_cap_and_recovery_resets_it(tmp_path: Path, feed_se
     rt = runtime(tmp_path, {"f": feed_server.url("/f.xml")})
     service = rt.config.service
     now = utcnow()
-    delays = [(next_poll_after_failure(n, feed_states_one(rt), service, now, None) - now).total_seconds()
-              for n in range(1, 12)]
+    delays = [
+        (next_poll_after_failure(n, feed_states_one(rt), service, now, None) - now).total_seconds()
+        for n in range(1, 12)
+    ]
     assert delays[0] >= 3600 * 0.9  # never sooner than the feed's interval
     assert max(delays) <= max(service.backoff_max, 3600) * (1 + service.jitter)
     poller = Poller(rt, on_outcome=lambda o: None)
@@ -116,7 +122,9 @@ def feed_states_one(rt: Runtime):  # type: ignore[no-untyped-def]
         return feed_states(session)[0]
 
 
-def test_rotating_guids_with_stable_links_give_no_duplicates(tmp_path: Path, feed_server: LocalServer) -> None:
+def test_rotating_guids_with_stable_links_give_no_duplicates(
+    tmp_path: Path, feed_server: LocalServer
+) -> None:
     generation = [0]
 
     def rotating(request: Request) -> Response:

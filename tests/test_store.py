@@ -65,21 +65,31 @@ def test_leases_give_each_due_feed_to_one_owner_and_expire(store: Store) -> None
 
 
 def test_dedup_keys_and_known_facts(store: Store) -> None:
-    article = Article("id1", "Title", "Text", url="https://x.example/1", published=NOW, fetched=NOW, outlet="X")
+    article = Article(
+        "id1", "Title", "Text", url="https://x.example/1", published=NOW, fetched=NOW, outlet="X"
+    )
     with store.transaction() as s:
         articles.add_articles(s, [(article, ["g:1", "u:1"], None, "done")])
-        facts.save_baseline(
-            s, [facts.BaselineFact("c.c.n", "state", 26, "26 of them", "c", 1.0, "seed")]
-        )
+        facts.save_baseline(s, [facts.BaselineFact("c.c.n", "state", 26, "26 of them", "c", 1.0, "seed")])
     with store.transaction() as s:
         assert articles.seen_keys(s, ["g:1", "u:2", "u:1"]) == {"g:1", "u:1"}
-        facts.add_changes(s, [Change("c.c.n", "changed", 27, old=26, baseline=26, evidence="27", extractor="c",
-                                     article="id1")])
+        facts.add_changes(
+            s,
+            [
+                Change(
+                    "c.c.n", "changed", 27, old=26, baseline=26, evidence="27", extractor="c", article="id1"
+                )
+            ],
+        )
     with store.transaction() as s:
         known = facts.load_known(s, ["c.c.n"])
         overview = facts.facts_overview(s)
     assert known.state == {"c.c.n": 27} and known.baseline == {"c.c.n": 26}
-    assert overview[0].current == 27 and overview[0].baseline == 26 and "https://x.example/1" in overview[0].source
+    assert (
+        overview[0].current == 27
+        and overview[0].baseline == 26
+        and "https://x.example/1" in overview[0].source
+    )
 
 
 def test_migrations_match_the_models(store: Store) -> None:

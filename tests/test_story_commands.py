@@ -56,12 +56,18 @@ def test_baseline_show_without_a_baseline_says_what_to_do(config: Path) -> None:
 
 def test_diff_reads_files_in_order_and_stores_nothing(tmp_path: Path, config: Path) -> None:
     first, second = tmp_path / "1.txt", tmp_path / "2.txt"
-    first.write_text("Coalition grows\n\nTwenty-seven countries have now committed to sending troops to the "
-                     "reassurance force, Macron said.\n")
-    second.write_text("Coalition grows again\n\nTwenty-eight countries have now committed to sending troops to "
-                      "the reassurance force, Macron said.\n")
+    first.write_text(
+        "Coalition grows\n\nTwenty-seven countries have now committed to sending troops to the "
+        "reassurance force, Macron said.\n"
+    )
+    second.write_text(
+        "Coalition grows again\n\nTwenty-eight countries have now committed to sending troops to "
+        "the reassurance force, Macron said.\n"
+    )
     run(config, "baseline", "build")
-    lines = [json.loads(x) for x in run(config, "diff", "--json", str(first), str(second)).stdout.splitlines()]
+    lines = [
+        json.loads(x) for x in run(config, "diff", "--json", str(first), str(second)).stdout.splitlines()
+    ]
     assert [(c["key"], c["change"], c["old"], c["new"], c["baseline"]) for c in lines] == [
         ("coalition.coalition.troop_pledges", "changed", 26, 27, 26),
         ("coalition.coalition.troop_pledges", "changed", 27, 28, 26),
@@ -71,8 +77,12 @@ def test_diff_reads_files_in_order_and_stores_nothing(tmp_path: Path, config: Pa
 
 
 def test_facts_and_changes_after_a_poll(tmp_path: Path, feed_server: LocalServer) -> None:
-    text = "Twenty-seven countries have now committed to sending troops to the reassurance force, Macron said."
-    feed = feed_server.serve("/wire.xml", make_feed([feed_item(1, text, title="Coalition grows")], title="Wire"))
+    text = (
+        "Twenty-seven countries have now committed to sending troops to the reassurance force, Macron said."
+    )
+    feed = feed_server.serve(
+        "/wire.xml", make_feed([feed_item(1, text, title="Coalition grows")], title="Wire")
+    )
     config = write_config(tmp_path, {"wire": feed}, extra=f'[baseline]\narticle = "{BASELINE}"\n')
     assert "1 changes" in run(config, "poll").stdout
     facts = {f["key"]: f for f in map(json.loads, run(config, "facts", "--json").stdout.splitlines())}

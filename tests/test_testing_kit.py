@@ -47,10 +47,18 @@ def test_registered_registers_for_a_block(plugin_host) -> None:  # type: ignore[
     assert "mood" not in plugin_host.extractors and "mood-plugin" not in plugin_host.plugins
 
 
-def test_monitor_project_runs_the_whole_pipeline_with_the_bundled_story(monitor_project: MonitorProject) -> None:
+def test_monitor_project_runs_the_whole_pipeline_with_the_bundled_story(
+    monitor_project: MonitorProject,
+) -> None:
     monitor_project.baseline = BASELINE
-    monitor_project.add_feed("wire", [feed_item(1, "Poland will not send troops to Ukraine, Prime Minister "
-                                                   "Donald Tusk said on Thursday.")])
+    monitor_project.add_feed(
+        "wire",
+        [
+            feed_item(
+                1, "Poland will not send troops to Ukraine, Prime Minister Donald Tusk said on Thursday."
+            )
+        ],
+    )
     [outcome] = monitor_project.poll()
     assert outcome.new == 1 and outcome.error is None
     [change] = monitor_project.changes()

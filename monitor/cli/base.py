@@ -28,7 +28,12 @@ def fail(message: str, code: int) -> None:
 def with_runtime(func: F) -> F:
     """Give a command its Runtime, built from ``--config``; one-line errors, exit 2 for config."""
 
-    @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file (overrides the group's).")
+    @click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path),
+        help="Config file (overrides the group's).",
+    )
     @click.pass_context
     @wraps(func)
     def wrapper(ctx: click.Context, *args: Any, config_path: Path | None = None, **kwargs: Any) -> Any:
@@ -60,10 +65,19 @@ def _load(path: Path | None) -> Config:
 
 @click.group()
 @click.version_option(__version__, prog_name="monitor")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), envvar="MONITOR_CONFIG",
-              help="Config file (default: config/monitor.toml, or the embedded default).")
-@click.option("--log-level", default="INFO", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    envvar="MONITOR_CONFIG",
+    help="Config file (default: config/monitor.toml, or the embedded default).",
+)
+@click.option(
+    "--log-level",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+)
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, log_level: str) -> None:
     """Watch news feeds for a story and alert on every real change."""

@@ -18,14 +18,18 @@ from .base import cli, fail, with_runtime
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--hook", default=None, help="Only plugins implementing this hook.")
 @click.option("--check", is_flag=True, help="Validate every plugin; one line per problem, exit 1 if any.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file (overrides the group's).")
+@click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), help="Config file (overrides the group's)."
+)
 @click.pass_context
 def plugins(
     ctx: click.Context, show_all: bool, as_json: bool, hook: str | None, check: bool, config_path: Path | None
 ) -> None:
     """List loaded plugins and the hooks each implements (or start a new plugin: see the subcommand)."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(plugins_list, show_all=show_all, as_json=as_json, hook=hook, check=check, config_path=config_path)
+        ctx.invoke(
+            plugins_list, show_all=show_all, as_json=as_json, hook=hook, check=check, config_path=config_path
+        )
 
 
 # Not attached to the group: `monitor plugins` itself lists, so that its
@@ -48,7 +52,8 @@ def plugins_list(rt: Runtime, show_all: bool, as_json: bool, hook: str | None, c
         click.echo(f"{loaded} plugins loaded, {len(problems)} problems")
         sys.exit(1 if problems else 0)
     listed = [
-        p for p in rt.plugins.plugins.values()
+        p
+        for p in rt.plugins.plugins.values()
         if (show_all or not p.bundled or p.status != "loaded") and (hook is None or hook in p.hooks)
     ]
     if as_json:
@@ -69,8 +74,14 @@ def plugins_list(rt: Runtime, show_all: bool, as_json: bool, hook: str | None, c
 
 @plugins.command("new")
 @click.argument("name")
-@click.option("--dir", "parent", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
-              show_default=True, help="Folder to create monitor-NAME/ in.")
+@click.option(
+    "--dir",
+    "parent",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="Folder to create monitor-NAME/ in.",
+)
 def plugins_new(name: str, parent: Path) -> None:
     """Write monitor-NAME/, a pip-installable plugin with a working extractor and its tests."""
     from ..scaffold import new_plugin

@@ -32,6 +32,7 @@ def poll(rt: Runtime, feeds: tuple[str, ...], as_json: bool) -> None:
     """Poll every feed (or the named ones) once now and print a summary."""
     from ..baseline import ensure_baseline
     from ..daemon import Poller
+
     known = {f.name for f in rt.config.feeds}
     for name in feeds:
         if name not in known:
@@ -93,7 +94,9 @@ def status(rt: Runtime, as_json: bool) -> None:
     click.echo(f"store {rt.store.display_url}")
     click.echo(f"instances alive: {len(report.instances)}")
     for i in report.instances:
-        click.echo(f"  {i.name} (host {i.host}, pid {i.pid}) up since {i.started_at:%Y-%m-%d %H:%M:%S}, "
-                   f"last heartbeat {i.heartbeat_at:%H:%M:%S}: holds {i.feeds_held} feeds, {i.alerts_held} alerts")
+        click.echo(
+            f"  {i.name} (host {i.host}, pid {i.pid}) up since {i.started_at:%Y-%m-%d %H:%M:%S}, "
+            f"last heartbeat {i.heartbeat_at:%H:%M:%S}: holds {i.feeds_held} feeds, {i.alerts_held} alerts"
+        )
     click.echo(f"feeds: {report.feeds} enabled, {report.due_feeds} due, {report.failing_feeds} failing")
     click.echo(f"alerts: {report.pending_alerts} pending, {report.dead_alerts} dead")

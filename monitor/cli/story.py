@@ -27,8 +27,10 @@ def baseline_build(rt: Runtime, article: Path | None, replace: bool) -> None:
 
     result = build_baseline(rt, article, replace=replace)
     if not result.created:
-        click.echo(f"baseline already stored ({len(result.facts)} facts from {result.source}); "
-                   "nothing changed - use --replace to rebuild it")
+        click.echo(
+            f"baseline already stored ({len(result.facts)} facts from {result.source}); "
+            "nothing changed - use --replace to rebuild it"
+        )
         return
     click.echo(f"baseline stored: {len(result.facts)} facts from {result.source}")
 
@@ -45,9 +47,23 @@ def baselineshow(rt: Runtime, as_json: bool) -> None:
     if not facts:
         raise MonitorError("no baseline stored: run 'monitor baseline build'")
     if as_json:
-        click.echo(json.dumps([{"key": f.key, "kind": f.kind, "value": f.value, "evidence": f.evidence,
-                                "extractor": f.extractor, "confidence": f.confidence} for f in facts],
-                              indent=1, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "key": f.key,
+                        "kind": f.kind,
+                        "value": f.value,
+                        "evidence": f.evidence,
+                        "extractor": f.extractor,
+                        "confidence": f.confidence,
+                    }
+                    for f in facts
+                ],
+                indent=1,
+                ensure_ascii=False,
+            )
+        )
         return
     for f in facts:
         click.echo(f"{f.key:<40} {show(f.value):<36} {f.evidence[:80]}")
@@ -65,8 +81,14 @@ def diff(rt: Runtime, files: tuple[Path, ...], as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps(change.as_json(), ensure_ascii=False))
         else:
-            arrow = f"{show(change.old)} -> {show(change.new)}" if change.change == "changed" else show(change.new)
-            click.echo(f"{change.change:<8} {change.key}: {arrow}  [{change.extractor}] {change.evidence[:100]}")
+            arrow = (
+                f"{show(change.old)} -> {show(change.new)}"
+                if change.change == "changed"
+                else show(change.new)
+            )
+            click.echo(
+                f"{change.change:<8} {change.key}: {arrow}  [{change.extractor}] {change.evidence[:100]}"
+            )
 
 
 @cli.command()
@@ -83,7 +105,9 @@ def facts(rt: Runtime, as_json: bool) -> None:
             click.echo(json.dumps(row.__dict__, default=str, ensure_ascii=False))
             continue
         when = row.changed_at.strftime("%Y-%m-%d %H:%M") if row.changed_at else "baseline"
-        click.echo(f"{row.key:<40} {show(row.baseline):<28} now {show(row.current):<28} {when}  {row.source or ''}")
+        click.echo(
+            f"{row.key:<40} {show(row.baseline):<28} now {show(row.current):<28} {when}  {row.source or ''}"
+        )
 
 
 @cli.command()
@@ -98,7 +122,9 @@ def changes(rt: Runtime, limit: int, as_json: bool) -> None:
         rows = list_changes(session, limit=limit)
     for c in rows:
         if as_json:
-            click.echo(json.dumps(c.as_json() | {"id": c.id, "detected": str(c.detected)}, ensure_ascii=False))
+            click.echo(
+                json.dumps(c.as_json() | {"id": c.id, "detected": str(c.detected)}, ensure_ascii=False)
+            )
             continue
         when = c.detected.strftime("%Y-%m-%d %H:%M") if c.detected else ""
         old = f"{show(c.old)} -> " if c.change == "changed" else ""
@@ -126,10 +152,14 @@ def eval_command(rt: Runtime, case_dir: Path, as_json: bool, verbose: bool) -> N
             for miss in failure["missed"]:
                 click.echo(f"{failure['case']}: missed {miss['key']} {miss['change']} {show(miss['new'])}")
             for extra in failure["extra"]:
-                click.echo(f"{failure['case']}: extra  {extra['key']} {extra['change']} {show(extra['new'])}"
-                           f"  <- {extra['evidence'][:90]}")
-    click.echo(f"cases {summary['cases']}  precision {report.precision:.3f}  recall {report.recall:.3f}  "
-               f"F1 {report.f1:.3f}  false alerts {report.false_alerts}")
+                click.echo(
+                    f"{failure['case']}: extra  {extra['key']} {extra['change']} {show(extra['new'])}"
+                    f"  <- {extra['evidence'][:90]}"
+                )
+    click.echo(
+        f"cases {summary['cases']}  precision {report.precision:.3f}  recall {report.recall:.3f}  "
+        f"F1 {report.f1:.3f}  false alerts {report.false_alerts}"
+    )
 
 
 @cli.command()
@@ -147,11 +177,23 @@ def extract(rt: Runtime, source: str, extractors: tuple[str, ...], as_json: bool
             click.echo(f"# {article.title or article.id}" + (f"  <{article.url}>" if article.url else ""))
         for claim in inspection.result.claims:
             if as_json:
-                click.echo(json.dumps({"key": claim.key, "value": claim.value, "evidence": claim.evidence,
-                                       "extractor": claim.extractor, "confidence": claim.confidence,
-                                       "article": article.url or article.id}, ensure_ascii=False))
+                click.echo(
+                    json.dumps(
+                        {
+                            "key": claim.key,
+                            "value": claim.value,
+                            "evidence": claim.evidence,
+                            "extractor": claim.extractor,
+                            "confidence": claim.confidence,
+                            "article": article.url or article.id,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
             else:
-                click.echo(f"{claim.key:<40} {show(claim.value):<24} {claim.confidence:.2f} [{claim.extractor}]")
+                click.echo(
+                    f"{claim.key:<40} {show(claim.value):<24} {claim.confidence:.2f} [{claim.extractor}]"
+                )
                 click.echo(f"    {claim.evidence}")
         for name in inspection.result.failed:
             click.echo(f"extractor {name!r} failed on this article (see the log)", err=True)

@@ -47,7 +47,9 @@ def add_articles(session: Session, items: Sequence[tuple[Article, Sequence[str],
     )
     wanted = {key: article.id for article, keys, _, _ in items for key in keys}
     present = seen_keys(session, wanted)
-    session.add_all(schema.ArticleKey(key=key, article_id=aid) for key, aid in wanted.items() if key not in present)
+    session.add_all(
+        schema.ArticleKey(key=key, article_id=aid) for key, aid in wanted.items() if key not in present
+    )
     session.flush()
 
 

@@ -62,8 +62,13 @@ def save_baseline(session: Session, facts: Sequence[BaselineFact], *, replace: b
         session.execute(delete(schema.BaselineFact))
     session.add_all(
         schema.BaselineFact(
-            key=f.key, kind=f.kind, value=f.value, evidence=f.evidence, extractor=f.extractor,
-            confidence=f.confidence, source=f.source,
+            key=f.key,
+            kind=f.kind,
+            value=f.value,
+            evidence=f.evidence,
+            extractor=f.extractor,
+            confidence=f.confidence,
+            source=f.source,
         )
         for f in facts
     )
@@ -100,8 +105,16 @@ def load_known(session: Session, keys: Iterable[str] | None = None) -> Known:
 def add_changes(session: Session, changes: Sequence[Change], status: str = "accepted") -> list[Change]:
     rows = [
         schema.Change(
-            key=c.key, change=c.change, old=c.old, new=c.new, baseline=c.baseline, direction=c.direction,
-            evidence=c.evidence, extractor=c.extractor, confidence=c.confidence, article_id=c.article,
+            key=c.key,
+            change=c.change,
+            old=c.old,
+            new=c.new,
+            baseline=c.baseline,
+            direction=c.direction,
+            evidence=c.evidence,
+            extractor=c.extractor,
+            confidence=c.confidence,
+            article_id=c.article,
             status=status,
         )
         for c in changes
@@ -113,9 +126,18 @@ def add_changes(session: Session, changes: Sequence[Change], status: str = "acce
 
 def _change(row: schema.Change, label: str = "") -> Change:
     return Change(
-        key=row.key, change=row.change, new=row.new, old=row.old, baseline=row.baseline,  # type: ignore[arg-type]
-        evidence=row.evidence, extractor=row.extractor, confidence=row.confidence,
-        direction=row.direction, label=label, article=row.article_id, id=row.id,  # type: ignore[arg-type]
+        key=row.key,
+        change=row.change,
+        new=row.new,
+        old=row.old,
+        baseline=row.baseline,  # type: ignore[arg-type]
+        evidence=row.evidence,
+        extractor=row.extractor,
+        confidence=row.confidence,
+        direction=row.direction,
+        label=label,
+        article=row.article_id,
+        id=row.id,  # type: ignore[arg-type]
         detected=row.detected_at,
     )
 
@@ -165,4 +187,3 @@ def facts_overview(session: Session) -> list[FactOverview]:
             )
         )
     return out
-

@@ -52,7 +52,11 @@ def sync_feeds(session: Session, feeds: Sequence[FeedConfig]) -> None:
         if row is None:
             session.add(
                 schema.Feed(
-                    name=feed.name, url=feed.url, interval=feed.interval, enabled=feed.enabled, outlet=feed.outlet
+                    name=feed.name,
+                    url=feed.url,
+                    interval=feed.interval,
+                    enabled=feed.enabled,
+                    outlet=feed.outlet,
                 )
             )
             continue

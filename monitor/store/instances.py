@@ -41,8 +41,11 @@ def beat(session: Session, name: str, now: datetime | None = None) -> None:
     now = now or utcnow()
     row = session.get(schema.Instance, name)
     if row is None:
-        session.add(schema.Instance(name=name, host=socket.gethostname(), pid=os.getpid(), started_at=now,
-                                    heartbeat_at=now))
+        session.add(
+            schema.Instance(
+                name=name, host=socket.gethostname(), pid=os.getpid(), started_at=now, heartbeat_at=now
+            )
+        )
     else:
         row.heartbeat_at = now
 
@@ -69,21 +72,35 @@ def status_report(session: Session, *, alive_within: float, now: datetime | None
         ).all()
     )
     instances = [
-        InstanceStatus(r.name, r.host, r.pid, r.started_at, r.heartbeat_at, feeds_held.get(r.name, 0),
-                       alerts_held.get(r.name, 0))
+        InstanceStatus(
+            r.name,
+            r.host,
+            r.pid,
+            r.started_at,
+            r.heartbeat_at,
+            feeds_held.get(r.name, 0),
+            alerts_held.get(r.name, 0),
+        )
         for r in session.scalars(
-            select(schema.Instance).where(schema.Instance.heartbeat_at >= cutoff).order_by(schema.Instance.name)
+            select(schema.Instance)
+            .where(schema.Instance.heartbeat_at >= cutoff)
+            .order_by(schema.Instance.name)
         )
     ]
     enabled = schema.Feed.enabled.is_(True)
+
     def count(table: type, *where: object) -> int:
         return int(session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
 
     return StatusReport(
         instances=instances,
         feeds=count(schema.Feed, enabled),
-        due_feeds=count(schema.Feed, enabled, schema.Feed.next_poll_at <= now,
-                        or_(schema.Feed.lease_until.is_(None), schema.Feed.lease_until < now)),
+        due_feeds=count(
+            schema.Feed,
+            enabled,
+            schema.Feed.next_poll_at <= now,
+            or_(schema.Feed.lease_until.is_(None), schema.Feed.lease_until < now),
+        ),
         failing_feeds=count(schema.Feed, enabled, schema.Feed.consecutive_failures > 0),
         pending_alerts=count(schema.Alert, schema.Alert.status == "pending"),
         dead_alerts=count(schema.Alert, schema.Alert.status == "dead"),

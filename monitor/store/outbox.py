@@ -30,13 +30,25 @@ class OutboxRow:
 
 def _row(row: schema.Alert) -> OutboxRow:
     return OutboxRow(
-        row.id, row.channel, list(row.change_ids), row.status, row.attempts, row.next_attempt_at,
-        row.created_at, row.last_error, row.sent_at,
+        row.id,
+        row.channel,
+        list(row.change_ids),
+        row.status,
+        row.attempts,
+        row.next_attempt_at,
+        row.created_at,
+        row.last_error,
+        row.sent_at,
     )
 
 
 def claim_due_alerts(
-    session: Session, owner: str, *, lease: float, limit: int = 100, now: datetime | None = None,
+    session: Session,
+    owner: str,
+    *,
+    lease: float,
+    limit: int = 100,
+    now: datetime | None = None,
     channels: Sequence[str] | None = None,
 ) -> list[OutboxRow]:
     """Lease due pending rows, oldest first (so each channel gets them in order)."""
@@ -60,7 +72,9 @@ def claim_due_alerts(
 
 def mark_alerts(session: Session, ids: Sequence[str], **values: object) -> None:
     session.execute(
-        update(schema.Alert).where(schema.Alert.id.in_(list(ids))).values(lease_owner=None, lease_until=None, **values)
+        update(schema.Alert)
+        .where(schema.Alert.id.in_(list(ids)))
+        .values(lease_owner=None, lease_until=None, **values)
     )
 
 
@@ -75,7 +89,13 @@ def requeue_alert(session: Session, alert_id: str) -> bool:
     result = session.execute(
         update(schema.Alert)
         .where(schema.Alert.id == alert_id, schema.Alert.status == "dead")
-        .values(status="pending", next_attempt_at=utcnow(), attempts=0, created_at=utcnow(), lease_owner=None,
-                lease_until=None)
+        .values(
+            status="pending",
+            next_attempt_at=utcnow(),
+            attempts=0,
+            created_at=utcnow(),
+            lease_owner=None,
+            lease_until=None,
+        )
     )
     return bool(result.rowcount)

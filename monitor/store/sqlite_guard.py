@@ -16,8 +16,22 @@ from ..errors import MonitorError
 
 __all__ = ["NETWORK_FILESYSTEMS", "filesystem_type", "hold_instance_lock"]
 
-NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph", "glusterfs",
-                       "fuse.sshfs", "fuse.glusterfs", "lustre", "gpfs"}
+NETWORK_FILESYSTEMS = {
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb3",
+    "smbfs",
+    "ncpfs",
+    "afs",
+    "9p",
+    "ceph",
+    "glusterfs",
+    "fuse.sshfs",
+    "fuse.glusterfs",
+    "lustre",
+    "gpfs",
+}
 
 
 def filesystem_type(path: Path, mounts: str = "/proc/mounts") -> str | None:
