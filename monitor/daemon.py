@@ -25,18 +25,20 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import make_url
 
 from .baseline import ensure_baseline
+from .errors import MonitorError
 from .feeds import expat_warning
-from .pipeline import PollOutcome, next_poll_after_failure, poll_feed
+from .pipeline import PollOutcome, next_poll_after_failure, poll_feed, retry_failed_extractions
 from .runtime import Runtime
 from .store.feeds import FeedState, claim_due_feeds, release_feed
 from .store.instances import beat, remove_instance
 from .store.sqlite_guard import hold_instance_lock
 
-__all__ = ["Poller", "run_daemon"]
+__all__ = ["Poller", "poll_all", "run_daemon"]
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10.0
+RETRY_EXTRACTIONS_SECONDS = 60.0
 
 
 class Poller:
@@ -130,11 +132,39 @@ class Poller:
         self.pool.shutdown(wait=True)
 
 
+def poll_all(rt: Runtime, names: Sequence[str] | None = None) -> list[PollOutcome]:
+    """One pass now over every feed (or those named), as ``monitor poll`` does.
+
+    Syncs the feeds with the config, builds the baseline if there is none,
+    polls, then reads again the articles some extractor failed on.
+    """
+    known = {f.name for f in rt.config.feeds}
+    unknown = [name for name in names or () if name not in known]
+    if unknown:
+        raise MonitorError(f"no feed named {', '.join(map(repr, unknown))} in {rt.config.source}")
+    rt.store.sync_feeds(rt.config.feeds)
+    ensure_baseline(rt)
+    poller = Poller(rt, on_outcome=lambda outcome: None)
+    try:
+        outcomes = poller.poll_once(list(names) if names else None)
+    finally:
+        poller.shutdown()
+    retry_failed_extractions(rt)
+    return sorted(outcomes, key=lambda o: o.feed)
+
+
 def _sqlite_lock(rt: Runtime) -> IO[str] | None:
     url = make_url(rt.config.database_url)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
     return hold_instance_lock(Path(url.database))
+
+
+def _retry_extractions(rt: Runtime) -> None:
+    try:
+        retry_failed_extractions(rt)
+    except Exception:
+        log.exception("retrying failed extractions failed; trying again later")
 
 
 def _heartbeat(rt: Runtime) -> None:
@@ -176,6 +206,16 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
         coalesce=True,
         misfire_grace_time=None,
         next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        _retry_extractions,
+        "interval",
+        args=[rt],
+        seconds=RETRY_EXTRACTIONS_SECONDS,
+        id="retry-extractions",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
     )
     scheduler.add_job(
         _heartbeat,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from .config import ServiceConfig
 from .diff import diff_claims
@@ -37,6 +38,7 @@ __all__ = ["PollOutcome", "next_poll_after_failure", "next_poll_after_success", 
 log = logging.getLogger(__name__)
 
 FAILING_THRESHOLD = 5
+MAX_EXTRACT_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -220,13 +222,13 @@ def store_articles(
     """Dedup, enrich, extract, diff and store ``items``; returns (new articles, changes)."""
     now = now or datetime.now(UTC)
     fresh = _unseen(rt, items)
-    extracted: list[tuple[Article, list[str], list[Claim], bool]] = []
+    extracted: list[tuple[Article, list[str], list[Claim], list[str]]] = []
     for article, keys in fresh:
         full_text = rt.plugins.fetch_full_text(article)
         if full_text:
             article = replace(article, text=full_text[: rt.config.service.max_field_chars * 10])
         result = extract(rt.plugins, article, timeout=rt.config.service.plugin_timeout)
-        extracted.append((article, keys, result.claims, bool(result.failed)))
+        extracted.append((article, keys, result.claims, result.failed))
     for attempt in (1, 2):
         try:
             return _store(rt, extracted, feed, state, now)
@@ -242,14 +244,11 @@ def store_articles(
 
 def _store(
     rt: Runtime,
-    extracted: Sequence[tuple[Article, list[str], list[Claim], bool]],
+    extracted: Sequence[tuple[Article, list[str], list[Claim], list[str]]],
     feed: FeedState | None,
     state: dict[str, object] | None,
     now: datetime,
 ) -> tuple[int, int]:
-    from .alerts import record_changes
-
-    stored_changes: list[Change] = []
     with rt.store.transaction() as session:
         claims = [claim for *_, claims, _ in extracted for claim in claims]
         if claims:
@@ -257,24 +256,69 @@ def _store(
         feed_id = feed.id if feed else None
         article_store.add_articles(
             session,
-            [
-                (article, keys, feed_id, "failed" if failed else "done")
-                for article, keys, _, failed in extracted
-            ],
+            [(article, keys, feed_id, failed) for article, keys, _, failed in extracted],
         )
         article_store.add_claims(session, claims)
-        if claims:
-            known = fact_store.load_known(session, {c.key for c in claims})
-            specs = specs_by_key(rt.plugins, {c.key for c in claims})
-            for article, _, article_claims, _ in sorted(extracted, key=lambda item: item[0].published or now):
-                changes = diff_claims(article_claims, known, specs, when=article.published).changes
-                stored_changes += record_changes(session, rt, changes)
+        stored_changes = _diff_and_record(rt, session, [(a, c) for a, _, c, _ in extracted], now)
         if feed is not None and state is not None:
             release_feed(
                 session, feed.id, rt.instance, **_success_state(rt, feed, now, len(extracted)), **state
             )
-    for change in stored_changes:
+    _log_changes(stored_changes)
+    return len(extracted), len(stored_changes)
+
+
+def _diff_and_record(
+    rt: Runtime, session: Session, articles: Sequence[tuple[Article, list[Claim]]], now: datetime
+) -> list[Change]:
+    """Diff each article's claims against what is known, oldest first, and store the changes."""
+    from .alerts import record_changes
+
+    claims = [claim for _, article_claims in articles for claim in article_claims]
+    if not claims:
+        return []
+    known = fact_store.load_known(session, {c.key for c in claims})
+    specs = specs_by_key(rt.plugins, {c.key for c in claims})
+    stored: list[Change] = []
+    for article, article_claims in sorted(articles, key=lambda item: item[0].published or now):
+        changes = diff_claims(article_claims, known, specs, when=article.published).changes
+        stored += record_changes(session, rt, changes)
+    return stored
+
+
+def _log_changes(changes: Sequence[Change]) -> None:
+    for change in changes:
         log.info(
             "change %s %s: %r -> %r (%s)", change.change, change.key, change.old, change.new, change.extractor
         )
-    return len(extracted), len(stored_changes)
+
+
+def retry_failed_extractions(rt: Runtime, *, limit: int = 20) -> int:
+    """Read again, with the extractors that failed on them, articles stored with missing claims.
+
+    After ``MAX_EXTRACT_ATTEMPTS`` the article is marked abandoned and an
+    error names it: it is never silently taken as done. Returns the changes stored.
+    """
+    with rt.store.read() as session:
+        pending = article_store.failed_articles(session, max_attempts=MAX_EXTRACT_ATTEMPTS, limit=limit)
+    total = 0
+    for article, failed, attempts in pending:
+        result = extract(rt.plugins, article, timeout=rt.config.service.plugin_timeout, only=failed)
+        give_up = bool(result.failed) and attempts + 1 >= MAX_EXTRACT_ATTEMPTS
+        with rt.store.transaction() as session:
+            if result.claims:
+                rt.store.lock_facts(session)
+            article_store.add_claims(session, result.claims)
+            changes = _diff_and_record(rt, session, [(article, result.claims)], datetime.now(UTC))
+            article_store.mark_extracted(session, article.id, result.failed, attempts + 1, give_up=give_up)
+        _log_changes(changes)
+        total += len(changes)
+        if give_up:
+            log.error(
+                "article %s (%s): extractors %s failed %d times; it is kept without their claims",
+                article.id[:12],
+                article.url or article.title[:60],
+                ", ".join(result.failed),
+                attempts + 1,
+            )
+    return total

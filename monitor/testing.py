@@ -462,17 +462,9 @@ class MonitorProject:
 
     def poll(self) -> list[Any]:
         """One pass over every feed, as ``monitor poll`` does; returns the PollOutcomes."""
-        from .baseline import ensure_baseline
-        from .daemon import Poller
+        from .daemon import poll_all
 
-        rt = self.runtime
-        rt.store.sync_feeds(rt.config.feeds)
-        ensure_baseline(rt)
-        poller = Poller(rt, on_outcome=lambda outcome: None)
-        try:
-            return poller.poll_once()
-        finally:
-            poller.shutdown()
+        return poll_all(self.runtime)
 
     def deliver(self) -> list[Alert]:
         """Deliver due alerts to the recording channel; returns the alerts sent by this call."""

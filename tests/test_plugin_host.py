@@ -155,3 +155,53 @@ def test_a_bad_extractor_loses_only_its_own_claims(bad: Extractor) -> None:
     result = extract(host, article, timeout=0.5)
     assert [(c.key, c.value, c.extractor) for c in result.claims] == [("t.s.a", 3, "good")]
     assert sum(host.failures.values()) >= 1
+
+
+class FlakyOnce(Raising):
+    """Fails on the first call for each article, then works."""
+
+    name = "flaky"
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def extract_claims(self, article):  # type: ignore[no-untyped-def]
+        if article.id not in self.seen:
+            self.seen.add(article.id)
+            raise RuntimeError("temporarily broken")
+        return [Claim("t", "s", "a", 3, "three")]
+
+
+class AlwaysBroken(Raising):
+    name = "always-broken"
+
+
+def test_an_article_a_plugin_failed_on_is_read_again_never_silently_done(tmp_path: Path) -> None:
+    import sqlite3
+
+    from monitor.config import load_config
+    from monitor.pipeline import MAX_EXTRACT_ATTEMPTS, retry_failed_extractions, store_articles
+    from monitor.runtime import Runtime
+    from tests.helpers import write_config
+
+    flaky, broken = FlakyOnce(), AlwaysBroken()
+    rt = Runtime(load_config(write_config(tmp_path, {})), host=host_with(flaky, broken))
+    store_articles(rt, [make_article("one two three four", "headline")])
+    database = tmp_path / "state" / "monitor.db"
+    with sqlite3.connect(database) as db:
+        assert db.execute("select status, failed_extractors from articles").fetchone() == (
+            "failed",
+            '["flaky", "always-broken"]',
+        )
+        assert db.execute("select count(*) from changes").fetchone() == (0,)
+    assert retry_failed_extractions(rt) == 1  # flaky now works: its claim becomes a change
+    for _ in range(MAX_EXTRACT_ATTEMPTS):
+        retry_failed_extractions(rt)
+    with sqlite3.connect(database) as db:
+        assert db.execute("select status, failed_extractors, extract_attempts from articles").fetchone() == (
+            "abandoned",
+            '["always-broken"]',
+            MAX_EXTRACT_ATTEMPTS,
+        )
+        assert db.execute("select key, new from changes").fetchall() == [("t.s.a", 3)]
+    rt.close()

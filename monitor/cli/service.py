@@ -7,7 +7,6 @@ import json
 
 import click
 
-from ..errors import MonitorError
 from ..runtime import Runtime
 from .base import cli, with_runtime
 
@@ -30,21 +29,10 @@ def run(rt: Runtime, instance_name: str | None) -> None:
 @with_runtime
 def poll(rt: Runtime, feeds: tuple[str, ...], as_json: bool) -> None:
     """Poll every feed (or the named ones) once now and print a summary."""
-    from ..baseline import ensure_baseline
-    from ..daemon import Poller
+    from ..daemon import poll_all
 
-    known = {f.name for f in rt.config.feeds}
-    for name in feeds:
-        if name not in known:
-            raise MonitorError(f"no feed named {name!r} in {rt.config.source}")
-    rt.store.sync_feeds(rt.config.feeds)
-    ensure_baseline(rt)
-    poller = Poller(rt, on_outcome=lambda outcome: None)
-    try:
-        outcomes = poller.poll_once(list(feeds) or None)
-    finally:
-        poller.shutdown()
-    for outcome in sorted(outcomes, key=lambda o: o.feed):
+    outcomes = poll_all(rt, list(feeds))
+    for outcome in outcomes:
         click.echo(json.dumps(outcome.__dict__) if as_json else outcome.log_line())
     if not as_json:
         failed = sum(1 for o in outcomes if o.error)

@@ -12,7 +12,7 @@ from ..diff import value_fingerprint
 from ..model import Article, Claim
 from . import schema
 
-__all__ = ["add_articles", "add_claims", "get_article", "seen_keys"]
+__all__ = ["add_articles", "add_claims", "failed_articles", "get_article", "mark_extracted", "seen_keys"]
 
 # Keeps each IN (...) well under every database's parameter limit.
 _BATCH = 500
@@ -28,8 +28,10 @@ def seen_keys(session: Session, keys: Iterable[str]) -> set[str]:
     return seen
 
 
-def add_articles(session: Session, items: Sequence[tuple[Article, Sequence[str], int | None, str]]) -> None:
-    """Store articles with their identity keys: (article, keys, feed id, status) each, in one flush."""
+def add_articles(
+    session: Session, items: Sequence[tuple[Article, Sequence[str], int | None, Sequence[str]]]
+) -> None:
+    """Store articles with their identity keys: (article, keys, feed id, failed extractors) each, in one flush."""
     session.add_all(
         schema.Article(
             id=article.id,
@@ -41,9 +43,10 @@ def add_articles(session: Session, items: Sequence[tuple[Article, Sequence[str],
             outlet=article.outlet,
             published=article.published or article.fetched,
             fetched=article.fetched,
-            status=status,
+            status="failed" if failed else "done",
+            failed_extractors=list(failed) or None,
         )
-        for article, _, feed_id, status in items
+        for article, _, feed_id, failed in items
     )
     wanted = {key: article.id for article, keys, _, _ in items for key in keys}
     present = seen_keys(session, wanted)
@@ -70,6 +73,30 @@ def add_claims(session: Session, claims: Iterable[Claim]) -> None:
 
 def value_hash(value: object) -> str:
     return hashlib.sha256(value_fingerprint(value).encode()).hexdigest()
+
+
+def failed_articles(
+    session: Session, *, max_attempts: int, limit: int
+) -> list[tuple[Article, list[str], int]]:
+    """Articles some extractor failed on, with those extractors and the attempts so far."""
+    rows = session.scalars(
+        select(schema.Article)
+        .where(schema.Article.status == "failed", schema.Article.extract_attempts < max_attempts)
+        .order_by(schema.Article.fetched)
+        .limit(limit)
+    )
+    return [(to_article(row), list(row.failed_extractors or []), row.extract_attempts) for row in rows]
+
+
+def mark_extracted(
+    session: Session, article_id: str, failed: Sequence[str], attempts: int, *, give_up: bool
+) -> None:
+    row = session.get(schema.Article, article_id)
+    if row is None:
+        return
+    row.extract_attempts = attempts
+    row.failed_extractors = list(failed) or None
+    row.status = "done" if not failed else ("abandoned" if give_up else "failed")
 
 
 def get_article(session: Session, article_id: str) -> Article | None:

@@ -70,9 +70,11 @@ class Article(Base):
     published: Mapped[datetime]
     fetched: Mapped[datetime] = mapped_column(default=utcnow)
     # "done" once its claims are stored; "failed" when an extractor failed and
-    # the article is to be read again (see extract_attempts).
-    status: Mapped[str] = mapped_column(String(20), default="done")
+    # the article is to be read again by those extractors (failed_extractors,
+    # extract_attempts); "abandoned" when they kept failing.
+    status: Mapped[str] = mapped_column(String(20), default="done", index=True)
     extract_attempts: Mapped[int] = mapped_column(default=1)
+    failed_extractors: Mapped[Any | None] = mapped_column(JSON)
 
 
 class ArticleKey(Base):
