@@ -106,6 +106,7 @@ class ServiceConfig:
     jitter: float = 0.1
     lease: float = 300.0
     tick: float = 5.0
+    heartbeat: float = 10.0
     allow_private_networks: bool = False
     plugin_timeout: float = 30.0
 

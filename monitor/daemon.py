@@ -29,6 +29,7 @@ from .errors import MonitorError
 from .feeds import expat_warning
 from .pipeline import PollOutcome, next_poll_after_failure, poll_feed, retry_failed_extractions
 from .runtime import Runtime
+from .store.engine import SchemaError, head_revision, schema_is_current
 from .store.feeds import FeedState, claim_due_feeds, release_feed
 from .store.instances import beat, remove_instance
 from .store.sqlite_guard import hold_instance_lock
@@ -37,7 +38,6 @@ __all__ = ["Poller", "poll_all", "run_daemon"]
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 10.0
 RETRY_EXTRACTIONS_SECONDS = 60.0
 
 
@@ -167,10 +167,17 @@ def _retry_extractions(rt: Runtime) -> None:
         log.exception("retrying failed extractions failed; trying again later")
 
 
-def _heartbeat(rt: Runtime) -> None:
+def _heartbeat(rt: Runtime, fatal: list[str] | None = None) -> None:
+    """Say this instance is alive, and stop it if a newer version changed the schema
+    under it: writing with an older idea of the tables could corrupt them."""
     try:
         with rt.store.transaction() as session:
             beat(session, rt.instance)
+        if fatal is not None and not schema_is_current(rt.store.engine):
+            fatal.append(
+                f"the database schema is no longer revision {head_revision()} (a newer monitor migrated it); "
+                "this instance stops instead of writing to it - upgrade it"
+            )
     except Exception:
         log.exception("heartbeat failed; retrying")
 
@@ -186,6 +193,7 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
     """Run until SIGTERM/SIGINT (or ``stop``); in-flight polls finish before it returns."""
     stop = stop or threading.Event()
     received: list[str] = []
+    fatal: list[str] = []
     lock = _sqlite_lock(rt)
     rt.store.sync_feeds(rt.config.feeds)
     _heartbeat(rt)
@@ -220,8 +228,8 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
     scheduler.add_job(
         _heartbeat,
         "interval",
-        args=[rt],
-        seconds=HEARTBEAT_SECONDS,
+        args=[rt, fatal],
+        seconds=rt.config.service.heartbeat,
         id="heartbeat",
         max_instances=1,
         coalesce=True,
@@ -256,10 +264,12 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
     )
     scheduler.start()
     try:
-        while not (received or stop.is_set()):
+        while not (received or fatal or stop.is_set()):
             time.sleep(0.2)
         if received:
             log.info("received %s; finishing polls in flight", received[0])
+        if fatal:
+            log.error("%s", fatal[0])
     finally:
         scheduler.shutdown(wait=True)
         poller.shutdown()
@@ -268,3 +278,5 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
         if lock is not None:
             lock.close()
         log.info("monitor stopped")
+    if fatal:
+        raise SchemaError(fatal[0])

@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from monitor.config import load_config
 from monitor.errors import MonitorError
@@ -115,8 +115,7 @@ type = "webhook"
 url = "{feed_server.url("/hook")}"
 """
     config = write_config(tmp_path, feeds, extra=extra, interval=f"{INTERVAL}s", database_url=postgres_url)
-    rt = Runtime(load_config(config))
-    rt.store  # noqa: B018 - migrate once so the processes start on the same schema
+    # Three instances start at once on an empty schema: one migrates, the others wait.
     processes = [start(config, f"instance-{n}") for n in range(3)]
     started = time.monotonic()
     try:
@@ -146,6 +145,7 @@ url = "{feed_server.url("/hook")}"
         assert any(t >= killed_at + LEASE for t in times), (name, killed_at, times)
 
     # No article processed twice, every change alerted exactly once on the channel.
+    rt = Runtime(load_config(config))
     with rt.store.transaction() as session:
         articles = session.scalar(select(func.count()).select_from(schema.Article))
         claims = session.execute(select(schema.Claim.key, func.count()).group_by(schema.Claim.key)).all()
@@ -210,3 +210,55 @@ def test_two_daemons_on_one_sqlite_file(tmp_path: Path, feed_server: LocalServer
         first.communicate(timeout=30)
     assert second.returncode == 1
     assert "in use by another 'monitor run'" in second.stderr
+
+
+@pytest.mark.postgres
+def test_an_old_instance_stops_when_a_newer_one_migrates_the_schema(
+    tmp_path: Path, feed_server: LocalServer, postgres_url: str
+) -> None:
+    config = write_config(
+        tmp_path,
+        {"f": feed_server.serve("/f.xml", rss([item(1)]))},
+        extra="[service]\ntick = 0.2\nheartbeat = 0.2\n",
+        database_url=postgres_url,
+    )
+    process = start(config, "old")
+    try:
+        deadline = time.monotonic() + 30
+        while feed_server.hits["/f.xml"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        rt = Runtime(load_config(config))
+        with rt.store.engine.begin() as conn:  # what a newer version's migration leaves behind
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999_newer'"))
+        rt.close()
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 1, output
+    assert "newer monitor migrated it" in output and "stops instead of writing" in output
+
+
+@pytest.mark.postgres
+def test_the_pool_recovers_when_postgres_drops_its_connections(
+    tmp_path: Path, feed_server: LocalServer, postgres_url: str
+) -> None:
+    import psycopg
+
+    from monitor.daemon import poll_all
+
+    items = [item(1)]
+    feed_server.route("/f.xml", lambda r: Response(200, rss(items), {"Content-Type": "application/rss+xml"}))
+    config = write_config(tmp_path, {"f": feed_server.url("/f.xml")}, database_url=postgres_url)
+    rt = Runtime(load_config(config))
+    assert poll_all(rt)[0].new == 1
+    with psycopg.connect(postgres_url.split("?")[0].replace("+psycopg", ""), autocommit=True) as admin:
+        killed = admin.execute(  # a failover, or an administrator's pg_terminate_backend
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = 'news-monitor' AND datname = current_database()"
+        ).fetchone()[0]
+    assert killed >= 1
+    items.append(item(2))
+    [outcome] = poll_all(rt)
+    rt.close()
+    assert outcome.error is None and outcome.new == 1

@@ -71,11 +71,10 @@ def feeds(rt: Runtime, as_json: bool) -> None:
 @with_runtime
 def status(rt: Runtime, as_json: bool) -> None:
     """Instances alive, what each holds, due feeds and pending alerts."""
-    from ..daemon import HEARTBEAT_SECONDS
     from ..store.instances import status_report
 
     with rt.store.transaction() as session:
-        report = status_report(session, alive_within=3 * HEARTBEAT_SECONDS)
+        report = status_report(session, alive_within=3 * rt.config.service.heartbeat)
     if as_json:
         click.echo(json.dumps(dataclasses.asdict(report), default=str))
         return

@@ -24,6 +24,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # when several instances start at once on one PostgreSQL.
 MIGRATION_LOCK_ID = 0x6D6F6E69746F72
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+APPLICATION_NAME = "news-monitor"  # how our connections show in pg_stat_activity
 # Execution option marking a transaction that only reads: on SQLite it then
 # does not queue for the write lock.
 READ_ONLY = "monitor_read_only"
@@ -47,7 +48,15 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         return engine
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+    # pre-ping: a connection PostgreSQL dropped (a restart, a failover) is
+    # replaced before use instead of failing the next transaction.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        connect_args={"application_name": APPLICATION_NAME},
+    )
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
