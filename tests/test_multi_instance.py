@@ -138,9 +138,12 @@ url = "{feed_server.url("/hook")}"
         assert len(times) <= elapsed / (INTERVAL * 0.9) + 2, (name, times)
         for a, b in itertools.pairwise(times):
             # A poll the killed instance had in flight is lost and redone once
-            # its lease expires; every other pair is an interval apart.
+            # its lease expires; every other pair is about an interval apart
+            # (the schedule counts from the poll's start; under load the request
+            # can reach the server a little later, hence the margin - a feed
+            # polled twice would show a gap near zero).
             around_kill = a <= killed_at <= b
-            assert b - a >= (LEASE * 0.9 if around_kill else INTERVAL * 0.75), (name, times, killed_at)
+            assert b - a >= (LEASE * 0.9 if around_kill else INTERVAL * 0.5), (name, times, killed_at)
         # The killed instance's feeds were taken over: each feed polled after the lease expired.
         assert any(t >= killed_at + LEASE for t in times), (name, killed_at, times)
 
