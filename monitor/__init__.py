@@ -1,7 +1,8 @@
 """news-monitor: watch news feeds for a story and alert on every real change.
 
-The public surface for plugin authors is this module, ``monitor.text`` and
-``monitor.testing``; nothing else is stable.
+The public surface for plugin authors is this module, ``monitor.text``
+(language helpers), ``monitor.alert_text`` and ``monitor.redact`` (for
+notifiers) and ``monitor.testing`` (the test kit); nothing else is stable.
 """
 
 from .api import Extractor, Notifier, PluginSettings

@@ -136,6 +136,8 @@ class LocalServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
+        # A client that goes away mid-request (a killed process, a timeout) is part of many tests.
+        self.httpd.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
         self.port = self.httpd.server_address[1]
         # A short poll interval so that stop() returns in milliseconds, not half a second.
         self._thread = threading.Thread(
