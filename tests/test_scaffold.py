@@ -189,3 +189,12 @@ def test_the_generated_plugin_installs_is_listed_and_passes_its_tests(tmp_path: 
 
     tests = run("-m", "pytest", str(scaffold.folder / "tests"), "-q", "-p", "no:cacheprovider")
     assert " passed" in tests.stdout and "failed" not in tests.stdout and "skipped" not in tests.stdout
+
+    # And its claims show in `monitor extract`, as the docs tell a new author to check.
+    article = tmp_path / "article.txt"
+    article.write_text("Troops\n\nBERLIN - Germany announced 500 troops for the mission on Tuesday.\n")
+    claims = [
+        json.loads(line)
+        for line in run("-m", "monitor.cli", "extract", "--json", str(article)).stdout.splitlines()
+    ]
+    assert [c["value"] for c in claims if c["extractor"] == NAME] == [500]
