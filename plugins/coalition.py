@@ -25,24 +25,18 @@ from collections.abc import Callable, Iterator
 from monitor import Article, Claim, Extractor, FactSpec, hookimpl
 from monitor import text as T
 
+from . import _story
+
 TOPIC = "coalition"
 STANCES = ("declines", "conditional", "open", "committed", "deployed")
-MAX_CHARS = 200_000
-NUM = T.NUMBER
+NUM = _story.NUM
 # Countries whose stance on sending troops is not a coalition stance.
 NOT_MEMBERS = frozenset({"UA", "RU", "BY", "KP", "US"})
 
-_STORY = re.compile(
-    r"\b(?:Ukrain\w*|Kyiv|Kiev|Zelensk\w*|Coalition of the Willing|reassurance force|multinational force|ceasefire"
-    r"|peacekeep\w*|security guarantees|Russia\w*|Putin|Kremlin)\b",
-    re.I,
-)
 _ELSEWHERE = re.compile(
     r"\b(?:Gaza\w*|Israel\w*|Hamas|Hezbollah|Lebanon|West Bank|Qatar\w*|Syria\w*|Yemen\w*|Houthis?|Red Sea"
     r"|Haiti\w*|Sudan\w*|Sahel|Kosovo|Taiwan\w*|Venezuela\w*|Greenland|Contact Group|Ramstein)\b"
 )
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_LONG_AGO = re.compile(r"\b(?:last year|years ago)\b", re.I)
 _WISH = re.compile(r"\b(?:should|ought to|must|needs? to|urged?|calls? (?:on|for))\b", re.I)
 
 # -- numbers about the coalition --------------------------------------------------
@@ -194,38 +188,6 @@ def _spec(attribute: str, type_: str, label: str, **kw: object) -> FactSpec:
     return FactSpec(TOPIC, attribute, "state", type_, label=label, **kw)  # type: ignore[arg-type]
 
 
-def _sentences(article: Article) -> Iterator[str]:
-    for source in (article.title, article.text):
-        if isinstance(source, str) and source:
-            source = source[:MAX_CHARS]
-            for s, e in T.sentence_spans(source):
-                yield source[s:e]
-
-
-def _about_story(content: str) -> bool:
-    """The article is about Ukraine's security more than about another conflict."""
-    return len(_STORY.findall(content)) > len(_ELSEWHERE.findall(content))
-
-
-def _stale(sentence: str, year: int | None) -> bool:
-    """A sentence about an earlier year ("in 2022", "last year") is background, not news.
-
-    One year of slack: ``published`` may be when the item was fetched, not written.
-    """
-    if _LONG_AGO.search(sentence):
-        return True
-    return year is not None and any(int(y) < year - 1 for y in _YEAR.findall(sentence))
-
-
-def _best(claims: list[Claim]) -> list[Claim]:
-    """One claim per key: the most confident, the first on a tie."""
-    best: dict[str, Claim] = {}
-    for claim in claims:
-        if claim.key not in best or claim.confidence > best[claim.key].confidence:
-            best[claim.key] = claim
-    return list(best.values())
-
-
 class CoalitionExtractor(Extractor):
     """Troop pledges, force size, co-chairs, headquarters and national stances."""
 
@@ -248,12 +210,12 @@ class CoalitionExtractor(Extractor):
     )
 
     def extract_claims(self, article: Article) -> list[Claim]:
-        if not _about_story(f"{article.title or ''}\n{(article.text or '')[:MAX_CHARS]}"):
+        if not _story.about_story(_story.content(article), _ELSEWHERE):
             return []
-        year = article.published.year if article.published else None
+        year = _story.published_year(article)
         claims: list[Claim] = []
-        for sentence in _sentences(article):
-            if _ELSEWHERE.search(sentence) or _stale(sentence, year):
+        for sentence in _story.sentences(article):
+            if _ELSEWHERE.search(sentence) or _story.stale(sentence, year):
                 continue
             for attribute, subject, value, confidence in self._read(sentence):
                 claims.append(
@@ -268,7 +230,7 @@ class CoalitionExtractor(Extractor):
                         article=article.id,
                     )
                 )
-        return _best(claims)
+        return _story.best(claims)
 
     def _read(self, sentence: str) -> Iterator[tuple[str, str, object, float]]:
         if _THE_COALITION.search(sentence) and not _NICHE_COALITION.search(sentence):

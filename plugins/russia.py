@@ -26,17 +26,16 @@ from collections.abc import Callable, Iterator
 from monitor import Article, Claim, Extractor, FactSpec, hookimpl
 from monitor import text as T
 
+from . import _story
+
 TOPIC = "russia"
 SUBJECT = "RU"
-MAX_CHARS = 200_000
-NUM = T.NUMBER
+NUM = _story.NUM
 
 _RUSSIA = re.compile(r"\b(?:Russia\w*|Moscow|Kremlin|Putin|Lavrov|Peskov|Zakharova|Medvedev)\b")
 _ELSEWHERE = re.compile(
     r"\b(?:Gaza\w*|Israel\w*|Syria\w*|Libya\w*|Venezuela\w*|Mali|Sahel|Central African)\b"
 )
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_LONG_AGO = re.compile(r"\b(?:last year|years ago)\b", re.I)
 _QUOTE_START = re.compile("^[\"'\u201c\u2018\u00ab]")
 _REPORTING = re.compile(
     r"\b(?:said|says|told|added|warned|stated|declared|noted|wrote|insisted|stressed)\b", re.I
@@ -190,10 +189,6 @@ def _russia_speaks(sentence: str, pos: int, *, stance: bool = True) -> bool:
     return False
 
 
-def _plain(sentence: str, start: int, end: int) -> bool:
-    return not (T.is_hedged(sentence, start, end) or T.is_commentary(sentence, start, end))
-
-
 Found = Iterator[tuple[str, object, float]]
 
 
@@ -222,43 +217,33 @@ class RussiaExtractor(Extractor):
     )
 
     def extract_claims(self, article: Article) -> list[Claim]:
-        title, text = (article.title or "")[:MAX_CHARS], (article.text or "")[:MAX_CHARS]
+        limit = _story.MAX_CHARS
+        title, text = (article.title or "")[:limit], (article.text or "")[:limit]
         if not _RUSSIA.search(title) and not _RUSSIA.search(text):
             return []
-        year = article.published.year if article.published else None
-        sentences = [src[s:e] for src in (title, text) if src for s, e in T.sentence_spans(src)]
+        year = _story.published_year(article)
+        sentences = _story.sentences(article)
         about_guarantees = bool(re.search(r"\bguarantee", f"{title} {text}", re.I))
         readers: list[Callable[[str], Found]] = [_foreign_troops, _guarantees, _negotiations, _expulsion]
-        best: dict[str, Claim] = {}
+        claims: list[Claim] = []
         for i, sentence in enumerate(sentences):
-            if _LONG_AGO.search(sentence) or (
-                year and any(int(y) < year - 1 for y in _YEAR.findall(sentence))
-            ):
+            if _story.stale(sentence, year):
                 continue
             found = [item for read in readers for item in read(sentence)]
             found.extend(_drone_attack(sentences, i))
             if about_guarantees and _NO_REACTION.search(sentence):
                 found.append(("guarantees", "none", 0.5))
-            for attribute, value, confidence in found:
-                claim = Claim(
-                    TOPIC,
-                    SUBJECT,
-                    attribute,
-                    value,
-                    sentence,
-                    confidence,
-                    extractor=self.name,
-                    article=article.id,
-                )
-                if attribute not in best or confidence > best[attribute].confidence:
-                    best[attribute] = claim
-        return list(best.values())
+            claims.extend(
+                Claim(TOPIC, SUBJECT, attr, value, sentence, conf, extractor=self.name, article=article.id)
+                for attr, value, conf in found
+            )
+        return _story.best(claims)
 
 
 def _stance(sentence: str, cues: tuple[tuple[str, float, re.Pattern[str]], ...], attribute: str) -> Found:
     for value, confidence, pattern in cues:
         m = pattern.search(sentence)
-        if m is None or not _russia_speaks(sentence, m.start()) or not _plain(sentence, 0, m.end()):
+        if m is None or not _russia_speaks(sentence, m.start()) or not _story.plain(sentence, 0, m.end()):
             continue
         if value == "accepts" and T.is_negated(sentence, 0, m.end()):
             continue
@@ -317,7 +302,7 @@ def _expulsion(sentence: str) -> Found:
         if (
             named
             and not russian_diplomat
-            and _plain(sentence, 0, m.end())
+            and _story.plain(sentence, 0, m.end())
             and not T.is_negated(sentence, 0, m.start())
         ):
             yield "expulsion", {"country": named[0]}, 0.85
@@ -336,7 +321,7 @@ def _drone_attack(sentences: list[str], i: int) -> Found:
     if _CUMULATIVE.search(sentence) and not _ONE_ATTACK.search(sentence):
         return
     launched = T.parse_number(m.group("n"))
-    if launched is None or not 1 <= launched <= 20_000 or not _plain(sentence, 0, m.end()):
+    if launched is None or not 1 <= launched <= 20_000 or not _story.plain(sentence, 0, m.end()):
         return
     intercepted = None
     for j, later in enumerate(sentences[i : i + 3]):

@@ -28,21 +28,16 @@ from collections.abc import Callable, Iterator
 from monitor import Article, Claim, Extractor, FactSpec, hookimpl
 from monitor import text as T
 
+from . import _story
+
 TOPIC = "us_guarantees"
 SUBJECT = "US"
-MAX_CHARS = 200_000
-NUM = T.NUMBER
+NUM = _story.NUM
 
-_STORY = re.compile(
-    r"\b(?:Ukrain\w*|Kyiv|Kiev|Zelensk\w*|Coalition of the Willing|reassurance force|multinational force|ceasefire"
-    r"|peacekeep\w*|security guarantees|Russia\w*|Putin|Kremlin)\b",
-    re.I,
-)
 _ELSEWHERE = re.compile(
     r"\b(?:Gaza\w*|Israel\w*|Hamas|Hezbollah|Lebanon|West Bank|Qatar\w*|Syria\w*|Yemen\w*|Houthis?|Red Sea"
     r"|Haiti\w*|Sudan\w*|Taiwan\w*|Venezuela\w*|Greenland|Japan|South Korea|Philippines)\b"
 )
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _US_ONLY = frozenset({"US"})
 _GUARANTEE = r"(?:(?:security\s+)?guarantees?|backstop|air (?:support|cover|power)|Article 5[- ](?:like|style)\s+\w+|protection)"
 _OFFER = re.compile(
@@ -150,15 +145,6 @@ _DEMANDS = (
 )
 
 
-def _sentences(article: Article) -> list[str]:
-    out = []
-    for source in (article.title, article.text):
-        if isinstance(source, str) and source:
-            source = source[:MAX_CHARS]
-            out.extend(source[s:e] for s, e in T.sentence_spans(source))
-    return out
-
-
 def _spec(attribute: str, type_: str, label: str, values: tuple[str, ...] = ()) -> FactSpec:
     return FactSpec(
         TOPIC,
@@ -175,10 +161,6 @@ def _spec(attribute: str, type_: str, label: str, values: tuple[str, ...] = ()) 
 def _by_us(sentence: str, pos: int) -> bool:
     """The United States is the subject of what ``sentence`` says at ``pos``."""
     return T.subject_of(sentence, pos) == ["US"]
-
-
-def _plain(sentence: str, start: int, end: int) -> bool:
-    return not (T.is_hedged(sentence, start, end) or T.is_commentary(sentence, start, end))
 
 
 def _us_first(sentence: str, pos: int) -> bool:
@@ -213,15 +195,11 @@ class UsGuaranteesExtractor(Extractor):
     )
 
     def extract_claims(self, article: Article) -> list[Claim]:
-        content = f"{article.title or ''}\n{(article.text or '')[:MAX_CHARS]}"
-        if len(_STORY.findall(content)) <= len(_ELSEWHERE.findall(content)):
+        if not _story.about_story(_story.content(article), _ELSEWHERE):
             return []
-        year = article.published.year if article.published else None
-        sentences = _sentences(article)
-        usable = [
-            not _ELSEWHERE.search(s) and not (year and any(int(y) < year - 1 for y in _YEAR.findall(s)))
-            for s in sentences
-        ]
+        year = _story.published_year(article)
+        sentences = _story.sentences(article)
+        usable = [not _ELSEWHERE.search(s) and not _story.old_year(s, year) for s in sentences]
         found: list[tuple[str, object, str, float]] = []
         demands: dict[str, str] = {}
         for i, sentence in enumerate(sentences):
@@ -237,21 +215,10 @@ class UsGuaranteesExtractor(Extractor):
         if demands:
             first = min(demands.values(), key=sentences.index)
             found.append(("demands", sorted(demands), first, 0.8))
-        best: dict[str, Claim] = {}
-        for attribute, value, evidence, confidence in found:
-            claim = Claim(
-                TOPIC,
-                SUBJECT,
-                attribute,
-                value,
-                evidence,
-                confidence,
-                extractor=self.name,
-                article=article.id,
-            )
-            if attribute not in best or confidence > best[attribute].confidence:
-                best[attribute] = claim
-        return list(best.values())
+        # each item of found is (attribute, value, evidence, confidence)
+        return _story.best(
+            Claim(TOPIC, SUBJECT, *item, extractor=self.name, article=article.id) for item in found
+        )
 
 
 Found = Iterator[tuple[str, object, str, float]]
@@ -265,7 +232,7 @@ def _participation(sentence: str) -> Found:
         ("willing", _WILLING, 0.75),
     ):
         m = pattern.search(sentence)
-        if m and _by_us(sentence, m.start()) and _plain(sentence, 0, m.end()):
+        if m and _by_us(sentence, m.start()) and _story.plain(sentence, 0, m.end()):
             if value in ("willing", "committed") and T.is_negated(sentence, 0, m.end()):
                 return
             yield "participation", value, sentence, confidence
@@ -279,14 +246,14 @@ def _backstop(sentences: list[str], i: int, usable: list[bool]) -> Found:
         ("no_commitment", _NO_COMMITMENT, 0.7),
     ):
         m = pattern.search(sentence)
-        if not (m and _by_us(sentence, m.start()) and _plain(sentence, 0, m.end())):
+        if not (m and _by_us(sentence, m.start()) and _story.plain(sentence, 0, m.end())):
             continue
         context = sentence if value == "ruled_out" else " ".join(sentences[max(0, i - 1) : i + 1])
         if re.search(r"\b(?:backstop|guarantees?|air (?:support|cover))\b", context, re.I):
             yield "backstop", value, sentence, confidence
             return
     m = _OFFER.search(sentence)
-    if not (m and _by_us(sentence, m.start()) and _plain(sentence, 0, m.end())) or T.is_negated(
+    if not (m and _by_us(sentence, m.start()) and _story.plain(sentence, 0, m.end())) or T.is_negated(
         sentence, 0, m.end()
     ):
         return
@@ -313,7 +280,7 @@ def _troops(sentence: str) -> Found:
         if m is None:
             continue
         inside = any(x.code == "US" for x in T.find_countries(m.group(0)))
-        if (inside or _by_us(sentence, m.start())) and _plain(sentence, 0, m.end()):
+        if (inside or _by_us(sentence, m.start())) and _story.plain(sentence, 0, m.end()):
             yield "troops_in_ukraine", value, sentence, 0.8
         return
 
@@ -324,7 +291,7 @@ def _monitoring(sentence: str) -> Found:
         if m is None:
             continue
         inside = any(x.code == "US" for x in T.find_countries(m.group(0)))
-        if (inside or _by_us(sentence, m.start())) and _plain(sentence, 0, m.end()):
+        if (inside or _by_us(sentence, m.start())) and _story.plain(sentence, 0, m.end()):
             yield (
                 "ceasefire_monitoring",
                 "none" if T.is_negated(sentence, 0, m.end()) else value,
@@ -343,7 +310,7 @@ def _term(sentence: str) -> Found:
         if re.match(rf"\s*(?:to|-|\u2013|or|and)\s*{NUM}", sentence[m.end(group) :]):
             continue  # a range
         us = [x for x in T.find_countries(sentence) if x.code == "US" and not T.is_location(sentence, x)]
-        if us and _plain(sentence, 0, m.end()):
+        if us and _story.plain(sentence, 0, m.end()):
             yield "term_years", value, sentence, 0.8
             return
 

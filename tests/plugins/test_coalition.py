@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import pytest
 from monitor_plugins import coalition
 from monitor_plugins.coalition import CoalitionExtractor
 
-from monitor import Claim, Extractor
-from monitor.testing import make_article
+from monitor import Extractor
+from tests.plugins.conftest import checked_claims
 
 EXTRACTOR = CoalitionExtractor()
-PUBLISHED = datetime(2025, 10, 1)
 
 
 def claims(text: str, title: str = "") -> dict[str, Any]:
-    article = make_article(text, title, published=PUBLISHED)
-    found = EXTRACTOR.extract_claims(article)
-    specs = {spec.attribute: spec for spec in EXTRACTOR.facts}
-    for claim in found:
-        assert isinstance(claim, Claim) and claim.extractor == "coalition"
-        assert claim.evidence and (claim.evidence in article.text or claim.evidence in article.title)
-        assert 0.0 <= claim.confidence <= 1.0
-        assert specs[claim.attribute].check_value(claim.value) is None
-    assert len({c.key for c in found}) == len(found), "one claim per key"
-    return {c.key: c.value for c in found}
+    return {c.key: c.value for c in checked_claims(EXTRACTOR, text, title)}
 
 
 def test_declares_the_whole_topic() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -10,21 +9,14 @@ from monitor_plugins import russia
 from monitor_plugins.russia import RussiaExtractor
 
 from monitor import Extractor
-from monitor.testing import make_article
+from tests.plugins.conftest import checked_claims
 
 EXTRACTOR = RussiaExtractor()
 
 
 def claims(text: str, title: str = "") -> dict[str, Any]:
-    article = make_article(text, title, published=datetime(2025, 10, 1))
-    found = EXTRACTOR.extract_claims(article)
-    specs = {spec.attribute: spec for spec in EXTRACTOR.facts}
-    for claim in found:
-        assert claim.subject == "RU" and claim.topic == "russia" and claim.extractor == "russia"
-        assert claim.evidence in article.text or claim.evidence in article.title
-        assert 0.0 <= claim.confidence <= 1.0
-        assert specs[claim.attribute].check_value(claim.value) is None
-    assert len({c.key for c in found}) == len(found)
+    found = checked_claims(EXTRACTOR, text, title)
+    assert all(c.subject == "RU" and c.topic == "russia" for c in found)
     return {c.attribute: c.value for c in found}
 
 
