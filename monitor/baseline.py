@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .articlefile import read_article_file
-from .diff import Known, KnownEvent, pick_claims
+from .diff import Known, pick_claims
 from .errors import MonitorError
 from .extraction import extract, specs_by_key
 from .model import Article
@@ -52,10 +52,7 @@ def extract_baseline(host: PluginHost, article: Article) -> list[BaselineFact]:
 def known_from_baseline(facts: list[BaselineFact]) -> Known:
     known = Known()
     for fact in facts:
-        if fact.kind == "event":
-            known.events.setdefault(fact.key, []).append(KnownEvent(fact.value, None))
-        else:
-            known.state[fact.key] = known.baseline[fact.key] = fact.value
+        known.add_baseline(fact.key, fact.kind, fact.value)
     return known
 
 

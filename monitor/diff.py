@@ -42,7 +42,14 @@ class Known:
     baseline: dict[str, Any] = field(default_factory=dict)
     events: dict[str, list[KnownEvent]] = field(default_factory=dict)
 
+    def add_baseline(self, key: str, kind: str, value: Any) -> None:
+        if kind == "event":
+            self.events.setdefault(key, []).append(KnownEvent(value, None))
+        else:
+            self.state[key] = self.baseline[key] = value
+
     def apply(self, change: Change, when: datetime | None = None) -> None:
+        """Make an accepted change part of what is known."""
         if change.change == "event":
             self.events.setdefault(change.key, []).append(KnownEvent(change.new, when))
         elif change.change in ("new", "changed"):

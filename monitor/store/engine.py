@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from alembic import command
@@ -129,7 +128,3 @@ def schema_is_current(engine: Engine) -> bool:
 
 def redact_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
-
-
-def env_database_url() -> str | None:
-    return os.environ.get("MONITOR_DATABASE_URL")

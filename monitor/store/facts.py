@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..diff import Known, KnownEvent
+from ..diff import Known
 from ..model import Change, FactKind
 from . import schema
 from .articles import value_hash
@@ -89,16 +89,9 @@ def load_known(session: Session, keys: Iterable[str] | None = None) -> Known:
         base_query = base_query.where(schema.BaselineFact.key.in_(wanted))
         change_query = change_query.where(schema.Change.key.in_(wanted))
     for row in session.scalars(base_query):
-        if row.kind == "event":
-            known.events.setdefault(row.key, []).append(KnownEvent(row.value, None))
-        else:
-            known.state[row.key] = row.value
-            known.baseline[row.key] = row.value
+        known.add_baseline(row.key, row.kind, row.value)
     for change, published in session.execute(change_query):
-        if change.change == "event":
-            known.events.setdefault(change.key, []).append(KnownEvent(change.new, published))
-        else:
-            known.state[change.key] = change.new
+        known.apply(_change(change), published)
     return known
 
 

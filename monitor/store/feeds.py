@@ -119,7 +119,3 @@ def release_feed(session: Session, feed_id: int, owner: str, **values: object) -
         .values(lease_owner=None, lease_until=None, **values)
     )
     return bool(result.rowcount)
-
-
-def lock_feed(session: Session, feed_id: int) -> None:
-    session.execute(select(schema.Feed.id).where(schema.Feed.id == feed_id).with_for_update())
