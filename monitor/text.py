@@ -43,6 +43,7 @@ __all__ = [
     "sentence_spans",
     "split_sentences",
     "subject_of",
+    "trie_regex",
 ]
 
 # -- sentences -----------------------------------------------------------------
@@ -181,6 +182,25 @@ def clause_spans(text: str, start: int = 0, end: int | None = None) -> list[tupl
     return out
 
 
+def trie_regex(words: Collection[str]) -> str:
+    """One regex for many literal words, as a trie: fast, and longest match first."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
 # -- numbers -------------------------------------------------------------------
 
 # fmt: off
@@ -206,6 +226,8 @@ NUMBER = (
     + r"){0,7}))"
 )
 _NUMBER = re.compile(NUMBER)
+# A cheap test before the full pattern: most sentences hold no number at all.
+_MAYBE_NUMBER = re.compile(r"\d|(?i:\b(?:" + trie_regex(_WORDS) + r")\b)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +293,7 @@ def find_numbers(text: str) -> list[NumberMention]:
     >>> [n.value for n in find_numbers("Twenty-six of the 35 countries, a dozen more")]
     [26, 35, 12]
     """
-    if not isinstance(text, str):
+    if not isinstance(text, str) or not _MAYBE_NUMBER.search(text):
         return []
     out = []
     for m in _NUMBER.finditer(text):
@@ -380,28 +402,11 @@ def _build_table() -> dict[str, tuple[str, MentionKind]]:
     return table
 
 
-def _trie_regex(words: Collection[str]) -> str:
-    """One regex for many literal words, as a trie: fast, and longest match first."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return build(trie)
 
 
 _TABLE = _build_table()
 _LOWER_TABLE = {k.lower(): v for k, v in _TABLE.items()}
-_COUNTRY = re.compile(r"(?<!\w)(?:" + _trie_regex(_TABLE) + r")(?![\w\u2019]*\w)")
+_COUNTRY = re.compile(r"(?<!\w)(?:" + trie_regex(_TABLE) + r")(?![\w\u2019]*\w)")
 
 
 @dataclass(frozen=True, slots=True)

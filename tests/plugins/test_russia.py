@@ -103,6 +103,21 @@ def test_registers_through_the_hook() -> None:
             {"launched": 653, "intercepted": 617},
         ),
         (
+            "Russia launched 653 drones and 51 missiles at Ukraine overnight. The city's mayor said schools would stay shut.",
+            "drone_attack",
+            {"launched": 653, "intercepted": None},
+        ),
+        (
+            "Moscow said on Monday it was expelling the British ambassador in a tit-for-tat move.",
+            "expulsion",
+            {"country": "GB"},
+        ),
+        (
+            "Any Western units deployed in Ukraine will be considered legitimate military targets, Russia's foreign ministry said.",
+            "foreign_troops",
+            "threatens",
+        ),
+        (
             "Ukraine's air force said Russia launched 595 drones and 48 missiles overnight, and that air defences shot down 568 drones.",
             "drone_attack",
             {"launched": 595, "intercepted": 568},
@@ -125,6 +140,8 @@ def test_russia_facts(text: str, attribute: str, value: object) -> None:
         ("NATO chief Mark Rutte said Russia had no veto over troops in Ukraine.", "foreign_troops"),
         ("Analysts say Moscow could reject the security guarantees.", "guarantees"),
         ("Poland expelled a Russian diplomat on Friday over sabotage allegations.", "expulsion"),
+        ("Moscow condemned Latvia's decision to expel the Russian ambassador.", "expulsion"),
+        ("Russia rejects foreign troops as a security guarantee for Ukraine.", "guarantees"),
         (
             "Estonia's foreign ministry summoned Russia's charge d'affaires over the airspace violation.",
             "expulsion",

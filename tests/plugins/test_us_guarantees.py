@@ -169,3 +169,58 @@ def test_gaza_is_another_story() -> None:
 )
 def test_unrelated_news_yields_nothing(text: str) -> None:
     assert claims(text) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "attribute", "value"),
+    [
+        (
+            "Officials in Washington said the United States would extend guarantees to Kyiv as part of a peace plan.",
+            "backstop",
+            "conditional",
+        ),
+        (
+            "The White House told Kyiv that American guarantees depend on Ukraine ceding the Donbas, according to the "
+            "report, and are contingent on its withdrawal from the region.",
+            "backstop",
+            "conditional",
+        ),
+        (
+            "Allies agreed to set up a ceasefire verification mechanism for Ukraine under US leadership.",
+            "ceasefire_monitoring",
+            "leads",
+        ),
+        (
+            "Washington has offered Kyiv a 12-year security guarantee as part of the draft plan, officials said.",
+            "term_years",
+            12,
+        ),
+        (
+            "Trump told the Europeans they must stop buying Russian oil. He also said they should put tariffs on China "
+            "over the war in Ukraine.",
+            "demands",
+            ["pressure_china", "stop_russian_oil"],
+        ),
+    ],
+)
+def test_us_facts_in_rules(text: str, attribute: str, value: object) -> None:
+    assert claims(text).get(attribute) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        ("Zelenskyy offered Trump a deal on guarantees for Ukraine lasting 40 years.", "term_years"),
+        ("Trump said the European guarantees for Ukraine would be part of a peace deal.", "backstop"),
+        (
+            "The talks in Geneva focused on security guarantees for Ukraine and territory, US officials said.",
+            "backstop",
+        ),
+        (
+            "Kyiv was to receive guarantees from the US, Russia, China and Britain under the 2022 Ukraine draft.",
+            "backstop",
+        ),
+    ],
+)
+def test_no_claim_from_others_or_topics(text: str, absent: str) -> None:
+    assert absent not in claims(text)

@@ -1,0 +1,156 @@
+"""The pattern language of rule files, compiled to regular expressions over token streams.
+
+A pattern is a sequence of elements separated by spaces:
+
+- ``word`` any form of a word (any case: "sign" matches "signed", "signing");
+  ``=word`` that form only; ``word*`` any word starting so; ``=fr.n`` the
+  government of France named, ``=fr.a`` its adjective ("French");
+- ``@concept`` any form of any entry of a lexicon concept ("@deploy" matches "sent", "deploying");
+- ``(a|b c)`` one of several sequences; any element followed by ``?`` is optional;
+- ``...`` up to 5 tokens in between, ``...9`` up to 9; a gap never crosses a clause boundary;
+- slots: ``{actor}`` a government, or several joined by "and" ("Britain and France");
+  ``{adj}`` the same as adjectives ("British and French"); ``{number}`` a number
+  (``{number:launched}`` names it); ``{approx}`` a number, approximate or not ("about 10,000"); ``{range}``; ``{year}``; ``{name}`` up to
+  three capitalised words (a city).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .lexicon import Concept, inflections, normalise
+
+__all__ = ["Pattern", "PatternError", "compile_pattern"]
+
+_SLOTS = {
+    "actor": r"=[a-z]{2}\.n(?: (?:,|and|&|as well as|, and)+ =[a-z]{2}\.n)*",
+    "adj": r"=[a-z]{2}\.[an](?: (?:,|and|&|, and)+ =[a-z]{2}\.[an])*",
+    "number": r"#\d+",
+    "approx": r"#~?\d+",
+    "range": r"#\d+~\d+",
+    "year": r"%\d{4}",
+    "name": r"(?:=[a-z]{2}\.n|[^ |#%=.,;:\"()]+(?: [^ |#%=.,;:\"()]+){0,2})",
+}
+_ACTOR_TOKEN = re.compile(r"=[a-z]{2}\.[na]")
+_LEX = re.compile(r"\s*(\.\.\.\d*|\(|\)|\||\?|\{[a-z]+(?::[a-z_]+)?\}|@[a-z_]+|[^\s()|?{}]+)")
+
+
+class PatternError(ValueError):
+    """A pattern that cannot be compiled; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One compiled pattern: its source, its regex and the words one of which a sentence must hold."""
+
+    source: str
+    regex: re.Pattern[str]
+    needs: frozenset[str] | None  # None: no cheap test (only slots or prefixes)
+    slots: tuple[str, ...]
+
+    def possible(self, words: frozenset[str]) -> bool:
+        return self.needs is None or not self.needs.isdisjoint(words)
+
+
+def compile_pattern(source: str, concepts: Mapping[str, Concept]) -> Pattern:
+    """Compile ``source``; ``PatternError`` says what is wrong and where."""
+    if not isinstance(source, str) or not source.strip():
+        raise PatternError("a pattern must be a non-empty string")
+    tokens = [m.group(1) for m in _LEX.finditer(source)]
+    if "".join(tokens).replace(" ", "") != re.sub(r"\s+", "", source):
+        raise PatternError(f"{source!r}: cannot read it (stray characters)")
+    parser = _Parser(source, tokens, concepts)
+    body, needs = parser.sequence()
+    if parser.pos != len(tokens):
+        raise PatternError(f"{source!r}: unbalanced ')' or '|'")
+    if tokens[0].startswith("...") or tokens[-1].startswith("..."):
+        raise PatternError(f"{source!r}: '...' stands between two elements")
+    try:
+        regex = re.compile(body + "(?= )")
+    except re.error as exc:
+        raise PatternError(f"{source!r}: {exc}") from None
+    return Pattern(source, regex, needs, tuple(parser.slots))
+
+
+class _Parser:
+    def __init__(self, source: str, tokens: list[str], concepts: Mapping[str, Concept]) -> None:
+        self.source, self.tokens, self.concepts = source, tokens, concepts
+        self.pos = 0
+        self.slots: list[str] = []
+        self.gaps = 0
+
+    def error(self, why: str) -> PatternError:
+        return PatternError(f"{self.source!r}: {why}")
+
+    def sequence(self) -> tuple[str, frozenset[str] | None]:
+        parts: list[str] = []
+        needs: frozenset[str] | None = None
+        while self.pos < len(self.tokens) and self.tokens[self.pos] not in (")", "|"):
+            tok = self.tokens[self.pos]
+            self.pos += 1
+            if tok.startswith("..."):
+                n = int(tok[3:] or 5)
+                parts.append(rf"(?P<gap{self.gaps}>(?: (?!\|)[^ ]+){{0,{n}}}?)")
+                self.gaps += 1
+                continue
+            if tok == "?":
+                raise self.error("'?' must follow an element")
+            element, element_needs = self.element(tok)
+            if self.pos < len(self.tokens) and self.tokens[self.pos] == "?":
+                self.pos += 1
+                parts.append(f"(?:{element})?")
+                continue
+            parts.append(element)
+            if element_needs is not None and (needs is None or len(element_needs) < len(needs)):
+                needs = element_needs
+        if not parts:
+            raise self.error("empty sequence")
+        return "".join(parts), needs
+
+    def element(self, tok: str) -> tuple[str, frozenset[str] | None]:
+        if tok == "(":
+            alts: list[str] = []
+            alt_needs: set[str] = set()
+            cheap = True
+            while True:
+                body, needs = self.sequence()
+                alts.append(body)
+                if needs is None:
+                    cheap = False
+                else:
+                    alt_needs |= needs
+                if self.pos >= len(self.tokens):
+                    raise self.error("missing ')'")
+                sep = self.tokens[self.pos]
+                self.pos += 1
+                if sep == ")":
+                    break
+            return "(?:" + "|".join(alts) + ")", frozenset(alt_needs) if cheap else None
+        if tok.startswith("@"):
+            concept = self.concepts.get(tok[1:])
+            if concept is None:
+                raise self.error(
+                    f"unknown concept {tok} (known: {', '.join(sorted(self.concepts)) or 'none'})"
+                )
+            prefixes = any(t.endswith("*") for t in concept.first_tokens())
+            return " " + concept.regex(), None if prefixes else frozenset(concept.first_tokens())
+        if tok.startswith("{"):
+            kind, _, name = tok[1:-1].partition(":")
+            if kind not in _SLOTS:
+                raise self.error(f"unknown slot {tok} (slots: {', '.join('{' + s + '}' for s in _SLOTS)})")
+            group = f"{kind}_{name}" if name else kind
+            if group in self.slots:
+                raise self.error(f"{tok} appears twice; name the second one, as in {{{kind}:other}}")
+            self.slots.append(group)
+            return f" (?P<{group}>{_SLOTS[kind]})", None
+        word = normalise(tok)
+        if word.endswith("*") and len(word) > 1:
+            return " " + re.escape(word[:-1]) + r"[^ ]*", None
+        if _ACTOR_TOKEN.fullmatch(word):
+            return " " + re.escape(word), frozenset({word})
+        if word.startswith("=") and len(word) > 1:
+            return " " + re.escape(word[1:]), frozenset({word[1:]})
+        forms = sorted(inflections(word) if word.isalpha() else {word}, key=len, reverse=True)
+        return " (?:" + "|".join(re.escape(f) for f in forms) + ")", frozenset(forms)
