@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from .analysis import View
 from .pattern import Pattern
 
-__all__ = ["ContextRule", "Cue", "cues_in"]
+__all__ = ["ContextIndex", "ContextRule", "Cue", "cues_in"]
 
 DIRECTIONS = ("forward", "backward", "both", "sentence")
 
@@ -62,20 +62,46 @@ def _blocked(view: View, start: int, end: int, rule: ContextRule) -> bool:
     return any(tok.kind == "boundary" or tok.norm in rule.terminators for tok in view.tokens[start:end])
 
 
-def cues_in(view: View, words: frozenset[str], rules: Sequence[ContextRule]) -> list[Cue]:
-    """Every cue of ``rules`` in ``view``, less those a pseudo pattern masks."""
-    out: list[Cue] = []
-    for rule in rules:
-        masked: list[tuple[int, int]] = []
-        for pattern in rule.pseudo:
-            if pattern.possible(words):
-                masked.extend(view.span(*m.span()) for m in pattern.regex.finditer(view.stream))
-        for pattern in rule.patterns:
-            if not pattern.possible(words):
-                continue
+class ContextIndex:
+    """The context rules' patterns by the words they need, so a view tries only those it could hold."""
+
+    def __init__(self, rules: Sequence[ContextRule]) -> None:
+        self.rules = tuple(rules)
+        self._entries: list[tuple[ContextRule, Pattern, bool]] = []  # (rule, pattern, is pseudo)
+        self._by_word: dict[str, set[int]] = {}
+        self._always: set[int] = set()
+        for rule in self.rules:
+            for pattern, pseudo in [*((p, True) for p in rule.pseudo), *((p, False) for p in rule.patterns)]:
+                i = len(self._entries)
+                self._entries.append((rule, pattern, pseudo))
+                if pattern.needs is None:
+                    self._always.add(i)
+                else:
+                    for word in pattern.needs:
+                        self._by_word.setdefault(word, set()).add(i)
+
+    def cues(self, view: View, words: frozenset[str]) -> list[Cue]:
+        """Every cue in ``view``, less those a pseudo pattern of the same rule masks."""
+        found = set(self._always)
+        for word in words:
+            hit = self._by_word.get(word)
+            if hit:
+                found |= hit
+        masked: dict[int, list[tuple[int, int]]] = {}
+        cues: list[Cue] = []
+        for i in sorted(found):
+            rule, pattern, pseudo = self._entries[i]
             for m in pattern.regex.finditer(view.stream):
                 s, e = view.span(*m.span())
-                if any(ms <= s and e <= me for ms, me in masked):
-                    continue
-                out.append(Cue(rule, s, e, m.group(0).strip()))
-    return out
+                if pseudo:
+                    masked.setdefault(id(rule), []).append((s, e))
+                else:
+                    cues.append(Cue(rule, s, e, m.group(0).strip()))
+        return [
+            c for c in cues if not any(ms <= c.start and c.end <= me for ms, me in masked.get(id(c.rule), ()))
+        ]
+
+
+def cues_in(view: View, words: frozenset[str], rules: Sequence[ContextRule]) -> list[Cue]:
+    """Every cue of ``rules`` in ``view`` (see ``ContextIndex`` for the indexed form)."""
+    return ContextIndex(rules).cues(view, words)

@@ -33,6 +33,7 @@ class Engine:
         self._rulesets: list[RuleSet] = []
         self._analyzer: Analyzer | None = None
         self._cache: OrderedDict[tuple[Any, ...], Analysis] = OrderedDict()
+        self._gates: OrderedDict[tuple[Any, ...], bool] = OrderedDict()
         self._size = cache_size
         self._lock = threading.Lock()
 
@@ -82,13 +83,25 @@ class Engine:
 
         With ``gate`` an article that is not about the story is not analysed at all.
         """
-        content = f"{article.title or ''}\n{(article.text or '')[:MAX_CHARS]}"
-        if gate and not ruleset.relevant(content):
+        if gate and not self._relevant(ruleset, article):
             return []
         analysis = self.analyse(article)
         return fill_from_later(
-            list(run_frames(analysis.sentences, ruleset.index, ruleset.contexts, analysis.year))
+            list(run_frames(analysis.sentences, ruleset.index, ruleset.context_index, analysis.year))
         )
+
+    def _relevant(self, ruleset: RuleSet, article: Article) -> bool:
+        """The story's gate; stories that share their terms (one include) share the answer."""
+        key = ("relevant", article.id, hash(article.text), ruleset.terms, ruleset.elsewhere)
+        with self._lock:
+            known = self._gates.get(key)
+        if known is None:
+            known = ruleset.relevant(f"{article.title or ''}\n{(article.text or '')[:MAX_CHARS]}")
+            with self._lock:
+                self._gates[key] = known
+                while len(self._gates) > 4 * self._size:
+                    self._gates.popitem(last=False)
+        return known
 
     def claims(self, ruleset: RuleSet, article: Article, gate: bool = True) -> list[Claim]:
         return claims_from_hits(ruleset, article, self.hits(ruleset, article, gate))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .analysis import PREPOSITIONS, Sentence, Token, View
-from .context import ContextRule, Cue, cues_in
+from .context import ContextIndex, Cue
 from .pattern import Pattern
 
 __all__ = ["Frame", "FrameIndex", "Hit", "Modifier", "fill_from_later", "run_frames"]
@@ -104,11 +104,11 @@ class FrameIndex:
 def run_frames(
     sentences: Sequence[Sentence],
     index: FrameIndex,
-    contexts: Sequence[ContextRule],
+    contexts: tuple[ContextIndex, ContextIndex],
     year: int | None,
 ) -> Iterator[Hit]:
-    whole = [r for r in contexts if r.direction == "sentence"]
-    local = [r for r in contexts if r.direction != "sentence"]
+    """Every hit of every frame; ``contexts`` is (whole-sentence rules, the others), indexed."""
+    whole, local = contexts
     for sentence in sentences:
         todo = index.candidates(sentence)
         if not todo:
@@ -123,11 +123,9 @@ def run_frames(
                 for pattern in patterns:
                     for m in pattern.regex.finditer(view.stream):
                         if view_cues is None:
-                            view_cues = cues_in(view, sentence.words, local)
+                            view_cues = local.cues(view, sentence.words)
                         if sentence_cues is None:
-                            sentence_cues = [
-                                c for v in sentence.views for c in cues_in(v, sentence.words, whole)
-                            ]
+                            sentence_cues = [c for v in sentence.views for c in whole.cues(v, sentence.words)]
                         yield _hit(frame, sentence, view, m, [*sentence_cues, *view_cues], old)
 
 

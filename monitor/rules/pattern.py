@@ -33,6 +33,15 @@ _SLOTS = {
     "year": r"%\d{4}",
     "name": r"(?:=[a-z]{2}\.n|[^ |#%=.,;:\"()]+(?: [^ |#%=.,;:\"()]+){0,2})",
 }
+# The marks (analysis.KIND_MARK) a sentence holds when it has a token a slot could take.
+_SLOT_NEEDS = {
+    "actor": frozenset({"<actor>"}),
+    "adj": frozenset({"<actor>", "<adj>"}),
+    "number": frozenset({"<number>"}),
+    "approx": frozenset({"<number>", "<approx>"}),
+    "range": frozenset({"<range>"}),
+    "year": frozenset({"<year>"}),
+}
 _ACTOR_TOKEN = re.compile(r"=[a-z]{2}\.[na]")
 _LEX = re.compile(r"\s*(\.\.\.\d*|\(|\)|\||\?|\{[a-z]+(?::[a-z_]+)?\}|@[a-z_]+|[^\s()|?{}]+)")
 
@@ -74,6 +83,11 @@ def compile_pattern(source: str, concepts: Mapping[str, Concept]) -> Pattern:
     return Pattern(source, regex, needs, tuple(parser.slots))
 
 
+def _selectivity(needs: frozenset[str]) -> tuple[bool, int]:
+    """Words before slot marks ("<actor>" is in most sentences), then the fewest."""
+    return any(w.startswith("<") for w in needs), len(needs)
+
+
 class _Parser:
     def __init__(self, source: str, tokens: list[str], concepts: Mapping[str, Concept]) -> None:
         self.source, self.tokens, self.concepts = source, tokens, concepts
@@ -103,7 +117,9 @@ class _Parser:
                 parts.append(f"(?:{element})?")
                 continue
             parts.append(element)
-            if element_needs is not None and (needs is None or len(element_needs) < len(needs)):
+            if element_needs is not None and (
+                needs is None or _selectivity(element_needs) < _selectivity(needs)
+            ):
                 needs = element_needs
         if not parts:
             raise self.error("empty sequence")
@@ -144,7 +160,7 @@ class _Parser:
             if group in self.slots:
                 raise self.error(f"{tok} appears twice; name the second one, as in {{{kind}:other}}")
             self.slots.append(group)
-            return f" (?P<{group}>{_SLOTS[kind]})", None
+            return f" (?P<{group}>{_SLOTS[kind]})", _SLOT_NEEDS.get(kind)
         word = normalise(tok)
         if word.endswith("*") and len(word) > 1:
             return " " + re.escape(word[:-1]) + r"[^ ]*", None

@@ -21,7 +21,7 @@ import pycountry
 from monitor.model import FactSpec
 
 from .analysis import ActorTable
-from .context import DIRECTIONS, ContextRule
+from .context import DIRECTIONS, ContextIndex, ContextRule
 from .frames import Frame, FrameIndex, Modifier
 from .lexicon import Concept, inflections, normalise, phrase_forms
 from .pattern import Pattern, PatternError, compile_pattern
@@ -73,6 +73,16 @@ class RuleSet:
         built = self.spare.get("index")
         if built is None:
             built = self.spare["index"] = FrameIndex(self.frames)
+        return built
+
+    @property
+    def context_index(self) -> tuple[ContextIndex, ContextIndex]:
+        """The context rules indexed: those over the whole sentence, then the others."""
+        built = self.spare.get("contexts")
+        if built is None:
+            whole = ContextIndex([r for r in self.contexts if r.direction == "sentence"])
+            local = ContextIndex([r for r in self.contexts if r.direction != "sentence"])
+            built = self.spare["contexts"] = (whole, local)
         return built
 
     def relevant(self, content: str) -> bool:
