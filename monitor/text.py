@@ -32,6 +32,7 @@ __all__ = [
     "NumberMention",
     "clause_spans",
     "country_code",
+    "country_names",
     "find_countries",
     "find_numbers",
     "has_condition",
@@ -402,8 +403,6 @@ def _build_table() -> dict[str, tuple[str, MentionKind]]:
     return table
 
 
-
-
 _TABLE = _build_table()
 _LOWER_TABLE = {k.lower(): v for k, v in _TABLE.items()}
 _COUNTRY = re.compile(r"(?<!\w)(?:" + trie_regex(_TABLE) + r")(?![\w\u2019]*\w)")
@@ -450,6 +449,11 @@ def find_countries(text: str, start: int = 0, end: int | None = None) -> list[Co
     end = len(text) if end is None else end
     lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
     return [m for m in mentions[lo:hi] if m.end <= end]
+
+
+def country_names() -> dict[str, tuple[str, MentionKind]]:
+    """Every name this module knows for a government: ``{"Berlin": ("DE", "capital"), ...}``."""
+    return dict(_TABLE)
 
 
 def country_code(name: str) -> str | None:

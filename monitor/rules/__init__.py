@@ -11,7 +11,7 @@ from .engine import Engine, RuleExtractor, check_examples, claims_from_hits, def
 from .frames import Frame, Hit
 from .lexicon import Concept, inflections
 from .pattern import Pattern, PatternError, compile_pattern
-from .ruleset import Example, RuleError, RuleSet, load_rules
+from .ruleset import Example, RuleError, RuleSet, build_rules, load_rules
 
 __all__ = [
     "ActorTable",
@@ -30,6 +30,7 @@ __all__ = [
     "Sentence",
     "Token",
     "View",
+    "build_rules",
     "check_examples",
     "claims_from_hits",
     "compile_pattern",

@@ -15,6 +15,7 @@ from monitor.model import Article, Claim
 from .analysis import ActorTable, Analysis, Analyzer
 from .context import cues_in
 from .frames import Hit, fill_from_later, run_frames
+from .pattern import Pattern
 from .ruleset import Example, RuleSet
 
 __all__ = ["Engine", "RuleExtractor", "check_examples", "default_engine"]
@@ -86,6 +87,8 @@ class Engine:
         if gate and not self._relevant(ruleset, article):
             return []
         analysis = self.analyse(article)
+        if gate and ruleset.requires and not _mentions(ruleset.requires, analysis):
+            return []
         return fill_from_later(
             list(run_frames(analysis.sentences, ruleset.index, ruleset.context_index, analysis.year))
         )
@@ -107,8 +110,20 @@ class Engine:
         return claims_from_hits(ruleset, article, self.hits(ruleset, article, gate))
 
 
+def _mentions(patterns: Sequence[Pattern], analysis: Analysis) -> bool:
+    """Whether a sentence of the article matches one of ``patterns`` (a story's ``[relevance] requires``)."""
+    return any(
+        p.possible(s.words) and any(p.regex.search(v.stream) for v in s.views)
+        for s in analysis.sentences
+        for p in patterns
+    )
+
+
 def claims_from_hits(ruleset: RuleSet, article: Article, hits: Iterable[Hit]) -> list[Claim]:
     """One claim per key: the most confident hit, the first in the article on a tie.
+
+    A headline that says what the body says gives way to the body's sentence,
+    which is the fuller evidence.
 
     A subject outside its fact's ``subjects`` gives no claim. For a fact marked
     ``collect`` (a list such as demands named one by one) the claim holds every
@@ -116,6 +131,7 @@ def claims_from_hits(ruleset: RuleSet, article: Article, hits: Iterable[Hit]) ->
     """
     specs = {f.attribute: f for f in ruleset.facts}
     kept: dict[str, Claim] = {}
+    from_title: set[str] = set()
     for hit in hits:
         if hit.dropped is not None or hit.frame.fill_only:
             continue
@@ -146,8 +162,21 @@ def claims_from_hits(ruleset: RuleSet, article: Article, hits: Iterable[Hit]) ->
                     extractor=claim.extractor,
                     article=article.id,
                 )
-            elif before is None or claim.confidence > before.confidence:
+            elif (
+                before is None
+                or claim.confidence > before.confidence
+                or (
+                    claim.key in from_title
+                    and hit.sentence.part != "title"
+                    and claim.confidence == before.confidence
+                    and claim.value == before.value
+                )
+            ):
                 kept[claim.key] = claim
+                if hit.sentence.part == "title":
+                    from_title.add(claim.key)
+                else:
+                    from_title.discard(claim.key)
     return list(kept.values())
 
 

@@ -50,6 +50,8 @@ class Frame:
     order: int = 0
     fill: tuple[tuple[str, str, int], ...] = ()  # (field, frame name, within sentences): see fill_from_later
     fill_only: bool = False  # its hits only fill other frames' fields; no claim of its own
+    # what an {items} slot reads: {id: patterns}, "actors" (every government named) or a set of codes
+    items: Mapping[str, tuple[Pattern, ...]] | frozenset[str] | str | None = None
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,7 @@ def _subjects(
         return (frame.subject,)
     codes: list[str] = []
     if frame.subject == "actor":
-        for slot in ("actor", "adj"):
+        for slot in ("actor", "adj", "subject"):
             if m.groupdict().get(slot):
                 codes = _group_codes(view.tokens, *view.span(*m.span(slot)))
                 break
@@ -273,6 +275,11 @@ def _scalar(
         ):
             return None, f"{value} is out of bounds"
         return value, None
+    if kind == "value":
+        value = sentence.text[tokens[0].start : tokens[-1].end].strip("\"'\u2018\u2019\u201c\u201d ")
+        return (value, None) if value else (None, "no value")
+    if kind == "items":
+        return _items(frame, tokens)
     if kind == "name":
         words = []
         for tok in tokens:
@@ -284,6 +291,25 @@ def _scalar(
             return None, "not a name"
         return sentence.text[words[0].start : words[-1].end], None
     return raw, None
+
+
+def _items(frame: Frame, tokens: Sequence[Token]) -> tuple[Any, str | None]:
+    """The sorted ids of the frame's items named in the stretch ``tokens``."""
+    items = frame.items
+    if isinstance(items, Mapping):
+        stream = " " + " ".join(t.norm for t in tokens) + " "
+        found = sorted(i for i, patterns in items.items() if any(p.regex.search(stream) for p in patterns))
+    else:
+        found = sorted(
+            {
+                str(t.value)
+                for t in tokens
+                if t.kind == "actor"
+                and str(t.value) not in frame.exclude_subjects
+                and (items == "actors" or (isinstance(items, frozenset) and str(t.value) in items))
+            }
+        )
+    return (found, None) if found else (None, "no items")
 
 
 def fill_from_later(hits: list[Hit]) -> list[Hit]:

@@ -11,7 +11,11 @@ A pattern is a sequence of elements separated by spaces:
 - slots: ``{actor}`` a government, or several joined by "and" ("Britain and France");
   ``{adj}`` the same as adjectives ("British and French"); ``{number}`` a number
   (``{number:launched}`` names it); ``{approx}`` a number, approximate or not ("about 10,000"); ``{range}``; ``{year}``; ``{name}`` up to
-  three capitalised words (a city).
+  three capitalised words (a city); ``{subject}`` one government or several joined by "and" or
+  commas, each perhaps after "the" ("the EU and the US"), where a ``...`` right after it never
+  passes another government (the nearer one is the subject); ``{value}`` up to six words up to
+  the next punctuation (the value is their text); ``{items}`` a stretch of the sentence up to its
+  next ``.``, ``;`` or ``:`` (the value is the sorted ids of the frame's ``items`` found in it).
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ _SLOTS = {
     "range": r"#\d+~\d+",
     "year": r"%\d{4}",
     "name": r"(?:=[a-z]{2}\.n|[^ |#%=.,;:\"()]+(?: [^ |#%=.,;:\"()]+){0,2})",
+    "subject": r"=[a-z0-9][a-z0-9_-]*\.[na](?: (?:,|and|&|as well as|, and)+(?: the)? =[a-z0-9][a-z0-9_-]*\.[na])*",
+    "value": r"(?![.,;:!?\"()|-] )[^ ]+(?: (?![.,;:!?\"()|-] )[^ ]+){0,5}",
+    "items": r"(?![.;:!?|] )[^ ]+(?: (?![.;:!?|] )[^ ]+){0,59}",
 }
 # The marks (analysis.KIND_MARK) a sentence holds when it has a token a slot could take.
 _SLOT_NEEDS = {
@@ -41,8 +48,11 @@ _SLOT_NEEDS = {
     "approx": frozenset({"<number>", "<approx>"}),
     "range": frozenset({"<range>"}),
     "year": frozenset({"<year>"}),
+    "subject": frozenset({"<actor>", "<adj>"}),
 }
-_ACTOR_TOKEN = re.compile(r"=[a-z]{2}\.[na]")
+_ACTOR_TOKEN = re.compile(r"=[a-z0-9][a-z0-9_-]*\.[na]")
+# A gap right after {subject}: never past another government, so the nearer one is the subject.
+_NO_ACTOR_GAP = r"(?P<gap{n}>(?: (?!\||=[a-z0-9_-]+\.[na] )[^ ]+){{0,{most}}}?)"
 _LEX = re.compile(r"\s*(\.\.\.\d*|\(|\)|\||\?|\{[a-z]+(?::[a-z_]+)?\}|@[a-z_]+|[^\s()|?{}]+)")
 
 
@@ -106,7 +116,10 @@ class _Parser:
             self.pos += 1
             if tok.startswith("..."):
                 n = int(tok[3:] or 5)
-                parts.append(rf"(?P<gap{self.gaps}>(?: (?!\|)[^ ]+){{0,{n}}}?)")
+                if self.pos >= 2 and self.tokens[self.pos - 2].startswith("{subject"):
+                    parts.append(_NO_ACTOR_GAP.format(n=self.gaps, most=n))  # the nearer government
+                else:
+                    parts.append(rf"(?P<gap{self.gaps}>(?: (?!\|)[^ ]+){{0,{n}}}?)")
                 self.gaps += 1
                 continue
             if tok == "?":

@@ -8,6 +8,7 @@ conditions, hedging, reporting verbs, titles) is always read first.
 
 from __future__ import annotations
 
+import copy
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -26,7 +27,7 @@ from .frames import Frame, FrameIndex, Modifier
 from .lexicon import Concept, inflections, normalise, phrase_forms
 from .pattern import Pattern, PatternError, compile_pattern
 
-__all__ = ["Example", "RuleError", "RuleSet", "load_rules"]
+__all__ = ["Example", "RuleError", "RuleSet", "build_rules", "load_rules"]
 
 _ACTOR_KINDS = ("name", "adjective", "capital", "leader", "institution")
 
@@ -66,6 +67,7 @@ class RuleSet:
     description: str = ""
     collect: frozenset[str] = frozenset()  # list facts whose items are gathered from every hit
     spare: dict[str, Any] = field(default_factory=dict)
+    requires: tuple[Pattern, ...] = ()  # [relevance] requires: the article must match one of these
 
     @property
     def index(self) -> FrameIndex:
@@ -101,6 +103,21 @@ def load_rules(path: Path | str) -> RuleSet:
     where = str(path)
     try:
         return _build(data, where)
+    except PatternError as exc:
+        raise RuleError(f"{where}: {exc}") from None
+
+
+def build_rules(data: Mapping[str, Any], where: str) -> RuleSet:
+    """A ``RuleSet`` from rule data already in memory (the format of a rule file, without ``include``).
+
+    ``where`` names the rules in messages and in ``RuleSet.source``; ``english.toml`` is read first.
+    """
+    if "include" in data:
+        raise RuleError(f"{where}: include is for rule files; merge the data before building")
+    base = _english()
+    _merge(base, copy.deepcopy(dict(data)))
+    try:
+        return _build(base, where)
     except PatternError as exc:
         raise RuleError(f"{where}: {exc}") from None
 
@@ -198,6 +215,9 @@ def _build(data: dict[str, Any], where: str) -> RuleSet:
         examples=tuple(examples),
         description=str(data.get("description", "")),
         collect=frozenset(a for a, spec in data.get("facts", {}).items() if spec.get("collect")),
+        requires=_patterns(relevance["requires"], concepts, f"{where} [relevance]")
+        if relevance.get("requires")
+        else (),
     )
 
 
@@ -318,6 +338,7 @@ def _frame(
             (str(k), str(v["frame"]), int(v.get("within", 1))) for k, v in spec.get("fill", {}).items()
         ),
         fill_only=bool(spec.get("fill_only", False)),
+        items=_items(spec.get("items"), concepts, at),
     )
     for ex in spec.get("examples", []):
         if (
@@ -328,6 +349,19 @@ def _frame(
             raise RuleError(f"{at}: each example is {{ text = '...', claims = ['SUBJECT=VALUE', ...] }}")
         examples.append(Example(at, ex["text"], attribute=attribute, claims=tuple(ex["claims"])))
     return frame
+
+
+def _items(
+    spec: Any, concepts: Mapping[str, Concept], at: str
+) -> Mapping[str, tuple[Pattern, ...]] | frozenset[str] | str | None:
+    """A frame's ``items``: "actors", a list of government codes, or a table of item id = [patterns]."""
+    if spec is None or spec == "actors":
+        return spec
+    if isinstance(spec, list) and all(isinstance(c, str) for c in spec):
+        return frozenset(spec)
+    if isinstance(spec, Mapping) and spec:
+        return {str(k): _patterns(v, concepts, f"{at} items.{k}") for k, v in spec.items()}
+    raise RuleError(f"{at}: items is 'actors', a list of government codes or a table of id = [patterns]")
 
 
 def _modifier(spec: Any, at: str) -> Modifier:

@@ -42,37 +42,27 @@ Each story becomes one extractor, named after the story. A story file::
     signed = ["{subject} ... (signs|signed) ... (deal|agreement)"]
 
 **Patterns** (``patterns``, enum phrases, ``requires``, ``excludes``) are
-words matched case-insensitively on whole words, with a little syntax:
-``(a|b)`` alternatives, ``?`` makes the letter or group before it optional
-(``tariffs?``, ``(has )?``, `` ?%`` an optional space), ``word*`` any ending
-(``negotiat*``), ``...`` up to four words in between, ``\\`` takes the next
-character literally. Placeholders: ``{subject}`` an entity of the fact's list
-(the claim's subject); ``{number}`` a number in digits or words
-("15", "15,000", "twenty-six") for ``int`` facts; ``{value}`` up to six words
-(to the next punctuation) or ``{name}`` capitalised words, for ``str`` facts;
-``{items}`` the stretch holding a ``list`` fact's items. Each at most once per
-pattern. A pattern is a string or ``{pattern = "...", confidence = 0.9}``.
+words, matched on whole words, with a little syntax: ``(a|b)`` alternatives,
+``?`` makes the letter or group before it optional (``tariffs?``, ``(has )?``,
+`` ?%`` an optional space), ``word*`` any ending (``negotiat*``), ``...`` a few
+words in between. A word is read as the rule engine reads it: any form of it
+("sign" also matches "signed"), a government's name as that government.
+Placeholders: ``{subject}`` an entity of the fact's list (the claim's subject);
+``{number}`` a number ("15", "15,000", "twenty-six") for ``int`` facts;
+``{value}`` up to six words (to the next punctuation) or ``{name}`` capitalised
+words, for ``str`` facts; ``{items}`` the stretch holding a ``list`` fact's
+items. Each at most once per pattern. A pattern is a string or
+``{pattern = "...", confidence = 0.9}``.
 
-**Values by type**: ``int`` from ``{number}`` (a range like "10-15%" gives
-nothing); ``str`` from ``{value}``/``{name}``, or a fixed ``value = "..."``
-whenever a pattern matches; ``enum`` from the ``[facts.values]`` table (set
-``ordered = false`` when the values have no order); ``list`` the sorted items
-found in ``{items}``: ``items = "country"``, ``items = "entity:<list>"``, or a
-table of item ids and their phrases (``[facts.items]``).
-
-**Subjects**: with ``{subject}`` in the pattern the entity it matched (and
-the ones coordinated with it: "the EU and the US"); without it the nearest
-entity before the match in the sentence ("country" uses monitor.text's
-``subject_of``, which also knows capitals, leaders and adjectives).
-
-**What gives no claim**: an article without any ``requires`` phrase; a
-sentence with an ``excludes`` phrase; a match whose surrounding words negate
-it ("has *not* signed", or a ``...`` gap holding "not") - a phrase's own
-words may be negative ("(will|would) not sign"), that is what it says; a
-hedged, second-hand or conditional clause ("could", "might", "analysts expect",
-"is expected to", "..., analysts said", "if Brussels agrees"). In one sentence each key keeps its
-most confident match, then the strongest enum value; in one article, the first
-most confident sentence. The evidence is the sentence itself.
+**How it runs**: a story file is compiled into the rules of the rule engine
+(``monitor.rules``, ``docs/rules.md``): each pattern a frame, the entities its
+actors, ``requires`` its relevance, ``excludes`` a sentence context; the
+engine's English contexts drop what is negated ("has *not* signed"),
+conditional ("if Brussels agrees"), hedged ("could", "analysts expect") or
+commentary. A phrase's own words may be negative ("(will|would) not sign").
+Each article is analysed once for every story. One claim per key and article:
+the most confident, the first on a tie (the strongest enum value in one
+sentence). A file with ``[[frames]]`` is read as a rule file as it is.
 
 A bad story file is reported in one line - the file, its line, the key and
 the problem - and the other stories still load. See ``docs/stories.md``.
@@ -88,17 +78,17 @@ from monitor import ConfigError, Extractor, PluginSettings, hookimpl
 from .extractor import StoryExtractor
 from .loading import load_story, shown_path, story_files
 from .model import Story
-from .patterns import compile_pattern
+from .translate import translate_pattern
 from .validation import parse_story
 
 __all__ = [
     "Story",
     "StoryExtractor",
-    "compile_pattern",
     "load_story",
     "parse_story",
     "register_extractors",
     "story_files",
+    "translate_pattern",
 ]
 
 log = logging.getLogger(__name__)

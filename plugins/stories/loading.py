@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 from monitor import ConfigError, PluginSettings
+from monitor.rules import RuleError, load_rules
 
 from .model import Story
 from .validation import Problem, Where, parse_story
@@ -88,11 +89,40 @@ def load_story(path: Path, shown: str | None = None) -> Story:
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"at line (\d+)", str(exc))
         raise ConfigError(f"not valid TOML: {exc}", path=_at(shown, line and line.group(1))) from None
+    if "frames" in data:  # written in the rule engine's own format (docs/rules.md)
+        return _rules_story(path, shown, data)
     try:
         return parse_story(data, shown)
     except Problem as problem:
         path_at = _at(shown, _line_of(text, problem.where))
         raise ConfigError(problem.message, path=path_at, key=problem.key or None) from None
+
+
+def _rules_story(path: Path, shown: str, data: dict[str, object]) -> Story:
+    """A story file in the rules format, loaded as it is; its extractor is named by ``extractor`` (or its topic)."""
+    try:
+        rules = load_rules(path)
+    except RuleError as exc:
+        message = str(exc)
+        for prefix in (f"{path}: ", f"{path} "):
+            message = message.removeprefix(prefix)
+        raise ConfigError(message, path=_at(shown, _rules_line(path, message))) from None
+    rules.source = shown
+    return Story(rules.extractor, rules.topic, shown, rules, str(data.get("description", "")))
+
+
+def _rules_line(path: Path, message: str) -> int | None:
+    """The line of the table a rule engine's message names: ``[facts.x]``, ``[[frames]] 'its name'``."""
+    named = re.match(r"(\[+)([^\]]+)\]+(?: '([^']*)')?", message)
+    if not named:
+        return None
+    text = path.read_text("utf-8")
+    if named.group(3) is not None:  # one of an array of tables, by its name
+        quoted = re.compile(rf"""^\s*name\s*=\s*["']{re.escape(named.group(3))}["']""")
+        for number, line in enumerate(text.splitlines(), 1):
+            if quoted.match(line):
+                return number
+    return _line_of(text, tuple(_split_key(named.group(2))))
 
 
 def story_files(settings: PluginSettings) -> tuple[list[Path], list[ConfigError]]:

@@ -1,20 +1,31 @@
-"""Checking a parsed story file and compiling it into a Story.
+"""Checking a parsed story file and compiling it into the rule engine's rules.
 
 Each check raises ``Problem`` at the key path of the first thing wrong; the
-loader turns it into a one-line ConfigError with the file's line.
+loader turns it into a one-line ConfigError with the file's line. A good file
+becomes rule data in the format of ``docs/rules.md`` - facts, frames (one per
+pattern), actors (the entities), ``[relevance] requires``, an ``excludes``
+sentence context - built into a ``monitor.rules.RuleSet``.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any
 
-from monitor import FactSpec
+import pycountry
 
-from .entities import COUNTRIES, Entities, fold
-from .model import Fact, Rule, Story
-from .patterns import SLOTS, braced, compile_pattern
+from monitor import text as T
+from monitor.rules import PatternError, RuleError, compile_pattern
+from monitor.rules.lexicon import phrase_forms
+from monitor.rules.ruleset import build_rules
+
+from .model import Story
+from .translate import Aliases, translate_pattern
 
 __all__ = ["Problem", "Where", "parse_story"]
 
@@ -32,6 +43,30 @@ _FACT_KEYS = {
 _NAME = re.compile(r"^[A-Za-z0-9][\w.-]{0,63}$")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _CODE = re.compile(r"^[A-Za-z0-9][\w-]{0,63}$")
+# What the claim is dropped for: another story's sentence, negation ("has not signed", "has not
+# rejected": unnegated), a condition, speculation, commentary.
+MODIFIERS = {
+    "excluded": "drop",
+    "negated": "drop",
+    "unnegated": "drop",
+    "conditional": "drop",
+    "hedged": "drop",
+    "commentary": "drop",
+}
+# "not" in a phrase's gap negates it even where the engine's English reads a double negation
+# ("has not rejected the deal" is no rejection): a story's phrases are statements, not stances.
+NEGATION = {
+    "name": "story negation",
+    "category": "negated",
+    "direction": "forward",
+    "scope": 6,
+    "patterns": ["not", "never", "no", "neither", "nor", "no longer", "cannot"],
+    "pseudo": ["not only", "not just", "no doubt", "not least", "never before", "nothing but", "no matter"],
+    "terminators": [":", '"'],
+}
+# Added to the engine's "speculation" cues for a story: second-hand reports.
+HEDGES = {"name": "speculation", "patterns": ["reportedly", "is said to", "are said to", "rumour*", "rumor*"]}
+_RESERVED = ("actor", "speaker", "titles", "roles", "drop", "groups", "events")
 
 Where = tuple[str | int, ...]
 
@@ -96,39 +131,77 @@ def _patterns(table: Mapping[str, Any], where: Where) -> list[Any]:
     return value
 
 
-def _rules(items: Sequence[Any], where: Where, allowed: Mapping[str, str], default: float, *,
-           value: str | None = None, rank: int = 0, need: Sequence[str] = ()) -> list[Rule]:  # fmt: skip
-    """Compile a list of patterns, each a string or ``{pattern, confidence}``."""
-    rules = []
-    for index, item in enumerate(items):
-        at = (*where, index)
-        confidence = default
-        if isinstance(item, dict):
-            _known_keys(item, ("pattern", "confidence"), at)
-            confidence = _confidence(item, at, default)
-            item = _string(item, "pattern", at)
-        if not isinstance(item, str):
-            raise Problem(at, 'must be a pattern string or {pattern = "...", confidence = 0.9}')
-        try:
-            regex = compile_pattern(item, allowed)
-        except ValueError as exc:
-            raise Problem(at, str(exc)) from None
-        if need and not any(f"(?P<{n}>" in regex.pattern for n in need):
-            raise Problem(at, f"{item!r} needs {' or '.join(braced(n) for n in need)}")
-        rules.append(Rule(regex, confidence, value, rank))
-    return rules
+@dataclass(frozen=True)
+class EntityList:
+    """One ``[entities.<list>]``: codes and their names, and whether every country counts too."""
+
+    codes: Mapping[str, tuple[str, ...]]
+    countries: bool
+
+    @property
+    def allowed(self) -> tuple[str, ...] | None:
+        """The subjects a FactSpec may accept; None when any country may come."""
+        return None if self.countries else tuple(self.codes)
 
 
-def _phrases(value: Any, where: Where) -> tuple[re.Pattern[str], ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise Problem(where, "must be a list of phrases")
-    return tuple(r.regex for r in _rules(value, where, {}, 1.0))
+COUNTRIES = EntityList({}, True)  # subject = "country", items = "country"
 
 
-def _entities(data: Any, where: Where) -> dict[str, Entities]:
+@dataclass(frozen=True)
+class _Rule:
+    """One story pattern in the engine's syntax, with what it gives and how surely."""
+
+    pattern: str
+    confidence: float
+    slots: tuple[str, ...]
+    value: str | None = None
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.replace("\u2019", "'").split()).casefold()
+
+
+class _Compiler:
+    """Translates the story's patterns with its governments, checking each with the engine."""
+
+    def __init__(self, aliases: Aliases) -> None:
+        self.aliases = aliases
+
+    def rules(self, items: Sequence[Any], where: Where, allowed: Sequence[str], default: float, *,
+              value: str | None = None, need: Sequence[str] = ()) -> list[_Rule]:  # fmt: skip
+        """Compile a list of patterns, each a string or ``{pattern, confidence}``."""
+        rules = []
+        for index, item in enumerate(items):
+            at = (*where, index)
+            confidence = default
+            if isinstance(item, dict):
+                _known_keys(item, ("pattern", "confidence"), at)
+                confidence = _confidence(item, at, default)
+                item = _string(item, "pattern", at)
+            if not isinstance(item, str):
+                raise Problem(at, 'must be a pattern string or {pattern = "...", confidence = 0.9}')
+            try:
+                pattern, used = translate_pattern(item, allowed, self.aliases)
+                compile_pattern(pattern, {})
+            except PatternError as exc:
+                raise Problem(at, f"{item!r}: {exc}") from None
+            except ValueError as exc:
+                raise Problem(at, str(exc)) from None
+            if need and not any(n in used for n in need):
+                raise Problem(at, f"{item!r} needs {' or '.join('{' + n + '}' for n in need)}")
+            rules.append(_Rule(pattern, confidence, tuple(used), value))
+        return rules
+
+    def phrases(self, value: Any, where: Where) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise Problem(where, "must be a list of phrases")
+        return [r.pattern for r in self.rules(value, where, (), 1.0)]
+
+
+def _entities(data: Any, where: Where) -> dict[str, EntityList]:
     if not isinstance(data, dict):
         raise Problem(where, "must be a table of entity lists: [entities.<list>]")
-    lists: dict[str, Entities] = {}
+    lists: dict[str, EntityList] = {}
     for name, table in data.items():
         at = (*where, name)
         if not _IDENT.match(name):
@@ -138,12 +211,12 @@ def _entities(data: Any, where: Where) -> dict[str, Entities]:
         countries = table.get("countries", False)
         if not isinstance(countries, bool):
             raise Problem((*at, "countries"), "must be true or false")
-        codes: dict[str, list[str]] = {}
+        codes: dict[str, tuple[str, ...]] = {}
         seen: dict[str, str] = {}
         for code, names in table.items():
             if code == "countries":
                 continue
-            if not _CODE.match(code):
+            if not _CODE.match(code) or code in _RESERVED:
                 raise Problem((*at, code), "codes are letters, digits, '-' and '_'")
             if (
                 not isinstance(names, list)
@@ -152,24 +225,24 @@ def _entities(data: Any, where: Where) -> dict[str, Entities]:
             ):
                 raise Problem((*at, code), "must be a non-empty list of names")
             for alias in names:
-                if fold(alias) in seen and seen[fold(alias)] != code:
-                    raise Problem((*at, code), f"{alias!r} already names {seen[fold(alias)]}")
-                seen[fold(alias)] = code
-            codes[code] = [n.strip() for n in names]
+                if _fold(alias) in seen and seen[_fold(alias)] != code:
+                    raise Problem((*at, code), f"{alias!r} already names {seen[_fold(alias)]}")
+                seen[_fold(alias)] = code
+            codes[code] = tuple(" ".join(n.split()) for n in names)
         if not codes and not countries:
             raise Problem(at, 'empty: give CODE = ["name", ...] entries, or countries = true')
-        lists[name] = Entities.build(codes, countries)
+        lists[name] = EntityList(codes, countries)
     return lists
 
 
-def _entity_list(ref: str, lists: Mapping[str, Entities]) -> Entities | None:
+def _entity_list(ref: str, lists: Mapping[str, EntityList]) -> EntityList | None:
     """``'country'`` or ``'entity:<list>'`` of a defined list as its entities; None for anything else."""
     if ref == "country":
         return COUNTRIES
     return lists.get(ref.removeprefix("entity:")) if ref.startswith("entity:") else None
 
 
-def _subject(table: Mapping[str, Any], where: Where, lists: Mapping[str, Entities]) -> str | Entities:
+def _subject(table: Mapping[str, Any], where: Where, lists: Mapping[str, EntityList]) -> str | EntityList:
     subject = _string(table, "subject", where, hint="a fixed subject, 'country' or 'entity:<list>'")
     if (entities := _entity_list(subject, lists)) is not None:
         return entities
@@ -179,14 +252,15 @@ def _subject(table: Mapping[str, Any], where: Where, lists: Mapping[str, Entitie
         raise Problem(
             (*where, "subject"), f"no entity list {name!r} (define [entities.{name}]; known: {known})"
         )
-    if not _CODE.match(subject):
+    if not _CODE.match(subject) or subject in _RESERVED:
         raise Problem((*where, "subject"), f"{subject!r} is not a subject: letters, digits, '-' and '_'")
     return subject
 
 
 def _items(
-    table: Mapping[str, Any], where: Where, lists: Mapping[str, Entities]
-) -> Entities | tuple[tuple[str, re.Pattern[str]], ...]:
+    table: Mapping[str, Any], where: Where, lists: Mapping[str, EntityList], compiler: _Compiler
+) -> tuple[Any, tuple[str, ...]]:
+    """A list fact's ``items`` as the engine's frame ``items``, and the item ids the fact allows."""
     if "items" not in table:
         raise Problem((*where, "items"), "missing; 'country', 'entity:<list>' or a table of item = [phrases]")
     items = table["items"]
@@ -194,18 +268,20 @@ def _items(
         if (entities := _entity_list(items, lists)) is None:
             known = ", ".join(f"entity:{n}" for n in lists) or "no entity lists defined"
             raise Problem((*where, "items"), f"{items!r} is not 'country' or a defined entity list ({known})")
-        return entities
+        return ("actors" if entities.allowed is None else list(entities.codes)), entities.allowed or ()
     if not isinstance(items, dict) or not items:
         raise Problem((*where, "items"), "must be 'country', 'entity:<list>' or a table of item = [phrases]")
-    out = []
+    out = {}
     for item, phrases in items.items():
         if not _CODE.match(item):
             raise Problem((*where, "items", item), "item ids are letters, digits, '-' and '_'")
-        out += [(item, p) for p in _phrases(phrases, (*where, "items", item))]
-    return tuple(out)
+        out[item] = compiler.phrases(phrases, (*where, "items", item))
+    return out, tuple(out)
 
 
-def _fact(table: Any, where: Where, topic: str, lists: Mapping[str, Entities], default: float) -> Fact:
+def _fact(table: Any, where: Where, lists: Mapping[str, EntityList], default: float,
+          compiler: _Compiler) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:  # fmt: skip
+    """One ``[[facts]]``: its attribute, its fact spec and its frames, as rule data."""
     if not isinstance(table, dict):
         raise Problem(where, "must be a table: [[facts]]")
     attribute = _string(table, "attribute", where, _IDENT, "lowercase letters, digits and _")
@@ -215,59 +291,114 @@ def _fact(table: Any, where: Where, topic: str, lists: Mapping[str, Entities], d
     label = _string(table, "label", where, hint="the fact in words, shown in alerts")
     subject = _subject(table, where, lists)
     confidence = _confidence(table, where, default)
-    slots = {"subject": subject.subject_regex} if isinstance(subject, Entities) else {}
-    allowed = subject.allowed if isinstance(subject, Entities) else (subject,)
-    common = {"label": label, "subjects": allowed}
+    slots = ("subject",) if isinstance(subject, EntityList) else ()
+    allowed = subject.allowed if isinstance(subject, EntityList) else (subject,)
+    spec: dict[str, Any] = {"type": type_, "kind": kind, "label": label}
+    if allowed is not None:
+        spec["subjects"] = list(allowed)
+    frame: dict[str, Any] = {
+        "attribute": attribute,
+        "subject": subject if isinstance(subject, str) else "actor",
+    }
+    rules: list[_Rule]
     if type_ == "enum":
-        return _enum_fact(table, where, topic, attribute, kind, subject, slots, confidence, common)
-    patterns, at = _patterns(table, where), (*where, "patterns")
-    if type_ == "int":
-        bounds = [table.get(k) for k in ("min", "max")]
-        for key, bound in zip(("min", "max"), bounds, strict=True):
-            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int)):
-                raise Problem((*where, key), "must be a whole number")
-        rules = _rules(patterns, at, {**slots, "number": SLOTS["number"]}, confidence, need=["number"])
-        spec = FactSpec(topic, attribute, kind, "int", **common)
-        return Fact(spec, subject, tuple(rules), minimum=bounds[0], maximum=bounds[1])
-    if type_ == "str":
-        fixed = table.get("value")
-        if fixed is not None and not (isinstance(fixed, str) and 0 < len(fixed.strip()) <= 200):
-            raise Problem((*where, "value"), "must be a short non-empty string")
-        value_slots = {} if fixed else {"value": SLOTS["value"], "name": SLOTS["name"]}
-        need = () if fixed else ("value",)
-        rules = _rules(patterns, at, {**slots, **value_slots}, confidence, value=fixed, need=need)
-        return Fact(FactSpec(topic, attribute, kind, "str", **common), subject, tuple(rules))
-    items = _items(table, where, lists)
-    rules = _rules(patterns, at, {**slots, "items": SLOTS["items"]}, confidence, need=["items"])
-    ids = (items.allowed or ()) if isinstance(items, Entities) else tuple(dict.fromkeys(i for i, _ in items))
-    return Fact(
-        FactSpec(topic, attribute, kind, "list", values=ids, **common), subject, tuple(rules), items=items
+        values = table.get("values")
+        if not isinstance(values, dict) or not values:
+            raise Problem((*where, "values"), "missing; a table of value = [phrases], weakest first")
+        ordered = table.get("ordered", True)
+        if not isinstance(ordered, bool):
+            raise Problem((*where, "ordered"), "must be true or false")
+        rules = []
+        for value, phrases in reversed(values.items()):  # the strongest first: it wins a tie in a sentence
+            at = (*where, "values", value)
+            if not _CODE.match(value):
+                raise Problem(at, "values are letters, digits, '-' and '_'")
+            if not isinstance(phrases, list) or not phrases:
+                raise Problem(at, "must be a non-empty list of phrases")
+            rules += compiler.rules(phrases, at, slots, confidence, value=value)
+        spec |= {"values": list(values), "ordered": ordered}
+    else:
+        patterns, at = _patterns(table, where), (*where, "patterns")
+        if type_ == "int":
+            for key in ("min", "max"):
+                bound = table.get(key)
+                if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int)):
+                    raise Problem((*where, key), "must be a whole number")
+                if bound is not None:
+                    frame[key] = bound
+            rules = compiler.rules(
+                patterns, at, (*slots, "number"), confidence, value="{number}", need=["number"]
+            )
+        elif type_ == "str":
+            fixed = table.get("value")
+            if fixed is not None and not (isinstance(fixed, str) and 0 < len(fixed.strip()) <= 200):
+                raise Problem((*where, "value"), "must be a short non-empty string")
+            value_slots = () if fixed else ("value", "name")
+            need = () if fixed else ("value", "name")
+            rules = compiler.rules(patterns, at, (*slots, *value_slots), confidence, value=fixed, need=need)
+        else:
+            items, ids = _items(table, where, lists, compiler)
+            rules = compiler.rules(
+                patterns, at, (*slots, "items"), confidence, value="{items}", need=["items"]
+            )
+            frame["items"] = items
+            spec["values"] = list(ids)
+    frames = []
+    for n, rule in enumerate(rules):
+        value = rule.value
+        if value is None:  # a str fact without a fixed value: what its placeholder holds
+            value = "{value}" if "value" in rule.slots else "{name}"
+        frames.append(
+            frame
+            | {"name": f"{attribute}={value} #{n + 1}", "value": value, "confidence": rule.confidence}
+            | {"patterns": [rule.pattern]}
+        )
+    return attribute, spec, frames
+
+
+@cache
+def _titles() -> frozenset[tuple[str, ...]]:
+    """The engine's titles ("chief", "foreign minister"): read into the government before them."""
+    english = tomllib.loads(resources.files("monitor.rules").joinpath("english.toml").read_text("utf-8"))
+    return frozenset(
+        seq for t in english.get("actors", {}).get("titles", []) for seq in phrase_forms(t, "noun")
     )
 
 
-def _enum_fact(table: Mapping[str, Any], where: Where, topic: str, attribute: str, kind: str,
-               subject: str | Entities, slots: Mapping[str, str], confidence: float,
-               common: Mapping[str, Any]) -> Fact:  # fmt: skip
-    values = table.get("values")
-    if not isinstance(values, dict) or not values:
-        raise Problem((*where, "values"), "missing; a table of value = [phrases], weakest first")
-    ordered = table.get("ordered", True)
-    if not isinstance(ordered, bool):
-        raise Problem((*where, "ordered"), "must be true or false")
-    rules: list[Rule] = []
-    for rank, (value, phrases) in enumerate(values.items()):
-        at = (*where, "values", value)
-        if not _CODE.match(value):
-            raise Problem(at, "values are letters, digits, '-' and '_'")
-        if not isinstance(phrases, list) or not phrases:
-            raise Problem(at, "must be a non-empty list of phrases")
-        rules += _rules(phrases, at, slots, confidence, value=value, rank=rank)
-    spec = FactSpec(topic, attribute, kind, "enum", values=tuple(values), ordered=ordered, **common)  # type: ignore[arg-type]
-    return Fact(spec, subject, tuple(rules))
+def _country_names() -> dict[str, tuple[str, str]]:
+    """Country names every rule set knows (as ``monitor.rules`` reads them): always a government."""
+    names = {}
+    for country in pycountry.countries:
+        for attr in ("name", "common_name"):
+            value = getattr(country, attr, None)
+            if value and "," not in value:
+                names[value] = (country.alpha_2, "name")
+    return names
+
+
+def _actors(lists: Mapping[str, EntityList], countries: bool) -> tuple[dict[str, Any], Aliases]:
+    """The story's governments as rule ``[actors]``, and the aliases its patterns are read with."""
+    certain = _country_names()
+    known = T.country_names()  # names, adjectives, capitals, institutions, leaders of monitor.text
+    actors: dict[str, dict[str, list[str]]] = {}
+    if countries:
+        for name, (code, kind) in known.items():
+            actors.setdefault(code, {}).setdefault(kind, []).append(name)
+        certain |= known
+    for entities in lists.values():
+        for code, names in entities.codes.items():
+            for name in names:
+                # "the Commission" opens a sentence as "The Commission"; "Trump" never reads "trump"
+                variants = {name, name[0].upper() + name[1:]} if name[0].islower() else {name}
+                for alias in sorted(variants):
+                    actors.setdefault(code, {}).setdefault("name", []).append(alias)
+                    certain[alias] = (code, "name")
+    maybe = {k: v for k, v in known.items() if k not in certain}
+    return actors, Aliases.build(certain, maybe, _titles())
 
 
 def parse_story(data: Mapping[str, Any], source: str) -> Story:
-    """Validate a parsed story file; raises ``Problem`` at the first thing wrong."""
+    """Validate a parsed story file and build its rules; raises ``Problem`` at the first thing wrong."""
     _known_keys(data, _STORY_KEYS, ())
     name = _string(data, "name", (), _NAME, "letters, digits, '.', '-' and '_'")
     topic = _string(data, "topic", (), _IDENT, "lowercase letters, digits and _ (no dots)")
@@ -275,16 +406,44 @@ def parse_story(data: Mapping[str, Any], source: str) -> Story:
     if not isinstance(description, str):
         raise Problem(("description",), "must be a string")
     confidence = _confidence(data, (), DEFAULT_CONFIDENCE)
-    requires = _phrases(data.get("requires", []), ("requires",))
-    excludes = _phrases(data.get("excludes", []), ("excludes",))
     lists = _entities(data.get("entities", {}), ("entities",))
     tables = data.get("facts")
+    countries = any(e.countries for e in lists.values()) or (
+        isinstance(tables, list)
+        and any(isinstance(t, dict) and "country" in (t.get("subject"), t.get("items")) for t in tables)
+    )
+    actors, aliases = _actors(lists, countries)
+    compiler = _Compiler(aliases)
+    requires = compiler.phrases(data.get("requires", []), ("requires",))
+    excludes = compiler.phrases(data.get("excludes", []), ("excludes",))
     if not isinstance(tables, list) or not tables:
         raise Problem(("facts",), "missing; at least one [[facts]] table")
-    facts: list[Fact] = []
+    facts: dict[str, Any] = {}
+    frames: list[dict[str, Any]] = []
     for index, table in enumerate(tables):
-        fact = _fact(table, ("facts", index), topic, lists, confidence)
-        if any(f.spec.attribute == fact.spec.attribute for f in facts):
-            raise Problem(("facts", index, "attribute"), f"{fact.spec.attribute!r} is used by another fact")
-        facts.append(fact)
-    return Story(name, topic, source, tuple(facts), requires, excludes, description)
+        attribute, spec, more = _fact(table, ("facts", index), lists, confidence, compiler)
+        if attribute in facts:
+            raise Problem(("facts", index, "attribute"), f"{attribute!r} is used by another fact")
+        facts[attribute] = spec
+        frames += more
+    rules: dict[str, Any] = {
+        "topic": topic,
+        "extractor": name,
+        "description": description,
+        "facts": facts,
+        "actors": actors,
+        "defaults": {"modifiers": dict(MODIFIERS)},
+        "frames": frames,
+    }
+    if requires:
+        rules["relevance"] = {"requires": requires}
+    rules["context"] = [dict(NEGATION), dict(HEDGES)]
+    if excludes:
+        rules["context"].append(
+            {"name": "excludes", "category": "excluded", "direction": "sentence", "patterns": excludes}
+        )
+    try:
+        ruleset = build_rules(rules, source)
+    except RuleError as exc:
+        raise Problem((), str(exc).removeprefix(f"{source}: ")) from None
+    return Story(name, topic, source, ruleset, description, aliases)

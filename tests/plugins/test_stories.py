@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from monitor_plugins import stories
-from monitor_plugins.stories import StoryExtractor, compile_pattern, load_story, parse_story
-from monitor_plugins.stories.patterns import SLOTS
+from monitor_plugins.stories import StoryExtractor, load_story, parse_story, translate_pattern
 
 from monitor import Claim, ConfigError, PluginSettings
 from monitor.cli import cli
 from monitor.extraction import check_claim, fact_specs
 from monitor.plugins import PluginHost
+from monitor.rules import Analyzer, Engine, check_examples, compile_pattern
 from monitor.testing import LocalServer, Request, Response, make_article
 from tests.helpers import item, rss, write_config
 
@@ -91,7 +93,8 @@ drugs = ["generic drugs"]
 
 
 def story(extra: str = "", base: str = BASE + FACTS) -> StoryExtractor:
-    return StoryExtractor(parse_story(__import__("tomllib").loads(base + extra), "test.toml"))
+    # an engine of its own: the governments other tests' stories name do not change how this one reads
+    return StoryExtractor(parse_story(tomllib.loads(base + extra), "test.toml"), Engine())
 
 
 def claims(extractor: StoryExtractor, text: str, title: str = "") -> dict[str, object]:
@@ -126,7 +129,7 @@ def test_a_story_becomes_one_extractor_with_its_vocabulary(trade: StoryExtractor
 
 
 def test_the_example_story_loads_and_reads_an_article() -> None:
-    example = StoryExtractor(load_story(EXAMPLE))
+    example = StoryExtractor(load_story(EXAMPLE), Engine())
     assert example.name == "eu_us_trade"
     found = claims(
         example,
@@ -146,8 +149,8 @@ def test_the_example_story_loads_and_reads_an_article() -> None:
 def test_the_module_docstring_example_is_a_valid_story() -> None:
     doc = stories.__doc__ or ""
     block = doc.split("A story file::", 1)[1].split("**Patterns**", 1)[0]
-    parsed = parse_story(__import__("tomllib").loads(textwrap.dedent(block)), "docstring")
-    assert [f.spec.attribute for f in parsed.facts] == ["us_tariff", "deal_stance"]
+    parsed = parse_story(tomllib.loads(textwrap.dedent(block)), "docstring")
+    assert [f.attribute for f in parsed.facts] == ["us_tariff", "deal_stance"]
 
 
 # -- the format: validation, one line per bad file ------------------------------------------
@@ -210,22 +213,36 @@ def test_missing_keys_point_at_their_table(tmp_path: Path) -> None:
 
 
 def test_pattern_language() -> None:
-    allowed = {"number": SLOTS["number"]}
-    pattern = compile_pattern("tariffs? of {number} ?% on ... EU goods", allowed)
-    assert pattern.search("Tariffs of 15 % on most EU goods")
-    assert pattern.search("a tariff of 15% on EU goods")
-    assert not pattern.search("tariffs of 15% on goods from the EU")
-    assert compile_pattern("negotiat* (with|alongside) Washington", {}).search("negotiating with Washington")
-    assert compile_pattern("won't sign", {}).search("Brussels won\u2019t sign")
-    assert not compile_pattern("sign", {}).search("signal")  # whole words
-    assert compile_pattern(r"a\(b\)", {}).search("a(b)")
+    """Story patterns are translated into the rule engine's patterns and matched on its token streams."""
+    extractor = story()
+
+    def matches(source: str, text: str, allowed: tuple[str, ...] = ()) -> bool:
+        translated, _ = translate_pattern(source, allowed, extractor.story.aliases)
+        pattern = compile_pattern(translated, {})
+        analysis = Analyzer(extractor.ruleset.actors).analyse("", text)
+        return any(pattern.regex.search(v.stream) for s in analysis.sentences for v in s.views)
+
+    aliases = extractor.story.aliases  # the trade story's governments: "EU" is =eu.n
+    assert translate_pattern("tariffs? of {number} ?% on ... EU goods", ("number",), aliases) == (
+        "tariff =of {number} % =on ... =eu.n goods",
+        ["number"],
+    )
+    assert matches("tariffs? of {number} ?% on ... EU goods", "Tariffs of 15 % on most EU goods", ("number",))
+    assert matches("tariffs? of {number} ?% on ... EU goods", "a tariff of 15% on EU goods", ("number",))
+    assert not matches(
+        "tariffs? of {number} ?% on ... EU goods", "tariffs of 15% on goods from the EU", ("number",)
+    )
+    assert matches("negotiat* (with|alongside) Washington", "negotiating with Washington")
+    assert matches("won't sign", "Brussels won\u2019t sign")
+    assert not matches("sign", "signal")  # whole words
     for bad, problem in [
         ("{number", "unbalanced"),
         ("*x", "must end a word"),
         ("{foo}", "{foo} cannot be used"),
+        (r"a\(b\)", "cannot be matched as a word"),  # the engine's words hold no brackets
     ]:
-        with pytest.raises(ValueError, match=problem):
-            compile_pattern(bad, allowed)
+        with pytest.raises(ValueError, match=re.escape(problem)):
+            translate_pattern(bad, ("number",))
 
 
 # -- value types ---------------------------------------------------------------------------
@@ -434,6 +451,7 @@ def test_excludes_veto_a_sentence(trade: StoryExtractor) -> None:
         "The EU signed the trade deal, analysts said.",
         "Opposition lawmakers said the EU signed the trade deal.",
         "Tariffs would rise if the EU signed the trade deal.",
+        "The EU reportedly signed the trade deal.",
     ],
 )
 def test_hedged_or_second_hand_sentences_give_no_claim(trade: StoryExtractor, text: str) -> None:
@@ -494,6 +512,74 @@ def test_a_good_story_next_to_a_bad_one_still_loads(tmp_path: Path) -> None:
     assert registered == ["trade"]
     assert str(caught.value).startswith("config/stories/b-bad.toml:")
     assert "[facts[1].type]: 'number' is not one of int, str, enum, list" in str(caught.value)
+
+
+RULES_STORY = """
+topic = "fisheries"
+extractor = "fisheries"
+
+[facts.quota_stance]
+type = "enum"
+values = ["rejects", "accepts"]
+label = "Fisheries: stance on the catch quota"
+
+[actors.NO]
+name = ["Norway"]
+capital = ["Oslo"]
+
+[defaults]
+modifiers = { negated = "drop", hedged = "drop" }
+
+[[frames]]
+name = "accepts the quota"
+attribute = "quota_stance"
+value = "accepts"
+patterns = ["{actor} ... accept ... quota"]
+examples = [
+  { text = "Oslo accepted the new catch quota.", claims = ["NO=accepts"] },
+  { text = "Oslo could accept the new catch quota.", claims = [] },
+]
+"""
+
+
+def test_a_story_in_the_rules_format_is_loaded_as_it_is(tmp_path: Path) -> None:
+    folder = tmp_path / "config/stories"
+    write_story(folder, "fish.toml", RULES_STORY)
+    write_story(folder, "trade.toml", BASE + FACTS)
+    registered = register(PluginSettings(tmp_path))
+    assert sorted(registered) == ["fisheries", "trade"]
+    fish = registered["fisheries"]
+    assert check_examples(fish.ruleset) == []
+    assert claims(fish, "Norway accepted the catch quota on Monday.") == {
+        "fisheries.NO.quota_stance": "accepts"
+    }
+    assert claims(fish, "Norway has not accepted the catch quota.") == {}
+
+
+def test_a_bad_rules_format_story_is_one_line_and_the_others_load(tmp_path: Path) -> None:
+    folder = tmp_path / "config/stories"
+    write_story(folder, "a-fish.toml", RULES_STORY.replace("accept ... quota", "accept ... @quota"))
+    write_story(folder, "b-trade.toml", BASE + FACTS)
+    registered: list[str] = []
+    with pytest.raises(ConfigError) as caught:
+        stories.register_extractors(lambda x: registered.append(x.name), PluginSettings(tmp_path))
+    assert registered == ["trade"]
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith("config/stories/a-fish.toml:18: "), message
+    assert "[[frames]] 'accepts the quota'" in message and "unknown concept @quota" in message
+
+
+def test_excluded_names_of_countries_veto_a_sentence_however_the_engine_reads_them() -> None:
+    extractor = story(base=BASE.replace('"China"]', '"Chinese"]') + FACTS)
+    assert claims(extractor, "The EU signed a trade deal on Chinese steel.") == {}
+    assert claims(extractor, "The EU signed the trade deal on steel.") == {"trade.EU.stance": "signed"}
+    # in an engine where another story knows "Chinese" as a government's adjective
+    engine = Engine()
+    StoryExtractor(
+        parse_story(tomllib.loads(BASE.replace("EU = [", 'CN = ["Chinese"]\nEU = [') + FACTS), "x"), engine
+    )
+    shared = StoryExtractor(extractor.story, engine)
+    assert claims(shared, "The EU signed a trade deal on Chinese steel.") == {}
 
 
 def test_the_host_keeps_the_good_stories_and_reports_the_bad_file(
