@@ -23,15 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.errors import FetchError
-from monitor.feeds import (
-    ParsedFeed,
-    article_id,
-    expat_warning,
-    guid_identity,
-    html_to_text,
-    identity_keys,
-    parse_feed,
-)
+from monitor.ingest.html import html_to_text
+from monitor.ingest.identity import article_id, guid_identity, identity_keys
+from monitor.ingest.parse import ParsedFeed, expat_warning, parse_feed
 from monitor.model import Article
 
 FETCHED = datetime(2025, 9, 5, 12, 0, tzinfo=UTC)

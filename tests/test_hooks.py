@@ -56,7 +56,7 @@ import json
 from pathlib import Path
 
 from monitor import ConfigError, DeliveryError, Notifier, hookimpl
-from monitor.alert_text import payload
+from monitor.deliver.alert_text import payload
 
 
 class FileBox(Notifier):

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, text
 
 from monitor.config import load_config
 from monitor.errors import MonitorError
-from monitor.runtime import Runtime
+from monitor.service.core import Runtime
 from monitor.store import schema
 from monitor.store.sqlite_guard import filesystem_type, hold_instance_lock
 from monitor.testing import LocalServer, Request, Response
@@ -248,7 +248,7 @@ def test_the_pool_recovers_when_postgres_drops_its_connections(
 ) -> None:
     import psycopg
 
-    from monitor.daemon import poll_all
+    from monitor.service.daemon import poll_all
 
     items = [item(1)]
     feed_server.route("/f.xml", lambda r: Response(200, rss(items), {"Content-Type": "application/rss+xml"}))

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import update
 
 from monitor.config import load_config
-from monitor.daemon import Poller
-from monitor.pipeline import next_poll_after_failure
-from monitor.runtime import Runtime
+from monitor.service.core import Runtime
+from monitor.service.daemon import Poller
+from monitor.service.poll import next_poll_after_failure
 from monitor.store import schema
 from monitor.store.feeds import feed_states
 from monitor.store.types import utcnow
@@ -152,7 +152,7 @@ def test_a_poll_that_dies_gives_its_lease_back(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("monitor.daemon.poll_feed", broken)
+    monkeypatch.setattr("monitor.service.daemon.poll_feed", broken)
     poller = Poller(rt, on_outcome=lambda o: None)
     try:
         [outcome] = poller.poll_once()

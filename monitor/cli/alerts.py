@@ -8,7 +8,7 @@ import sys
 import click
 
 from ..errors import MonitorError
-from ..runtime import Runtime
+from ..service.core import Runtime
 from .base import cli, with_runtime
 
 
@@ -54,7 +54,7 @@ def alerts_list(rt: Runtime, status: str | None, limit: int, as_json: bool) -> N
 @with_runtime
 def alerts_deliver(rt: Runtime) -> None:
     """Send every due alert once now."""
-    from ..alerts import Deliverer
+    from ..deliver.delivery import Deliverer
 
     report = Deliverer(rt).deliver_due()
     for alert_id, error in report.retrying:
@@ -95,7 +95,7 @@ def alerts_enable(rt: Runtime, channel: str) -> None:
 @with_runtime
 def alerts_test(rt: Runtime, channel: str) -> None:
     """Send a test message through CHANNEL and say what happened."""
-    from ..alerts import send_test
+    from ..deliver.delivery import send_test
 
     delivered, outcome = send_test(rt, channel)
     click.echo(outcome)

@@ -15,7 +15,7 @@ import click
 from .. import __version__
 from ..config import Config, load_config, resolve_config_path
 from ..errors import ConfigError, MonitorError
-from ..runtime import Runtime
+from ..service.core import Runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
 

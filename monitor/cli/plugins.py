@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import MonitorError
-from ..runtime import Runtime
+from ..service.core import Runtime
 from .base import cli, fail, with_runtime
 
 
@@ -43,7 +43,7 @@ def plugins(
 def plugins_list(rt: Runtime, show_all: bool, as_json: bool, hook: str | None, check: bool) -> None:
     """List loaded plugins and the hooks each implements."""
     if check:
-        from ..plugin_check import check_plugins
+        from ..tools.plugin_check import check_plugins
 
         problems = check_plugins(rt.plugins)
         for problem in problems:
@@ -84,7 +84,7 @@ def plugins_list(rt: Runtime, show_all: bool, as_json: bool, hook: str | None, c
 )
 def plugins_new(name: str, parent: Path) -> None:
     """Write monitor-NAME/, a pip-installable plugin with a working extractor and its tests."""
-    from ..scaffold import new_plugin
+    from ..tools.scaffold import new_plugin
 
     try:
         scaffold = new_plugin(name, parent)

@@ -7,7 +7,7 @@ import json
 
 import click
 
-from ..runtime import Runtime
+from ..service.core import Runtime
 from .base import cli, with_runtime
 
 
@@ -16,7 +16,7 @@ from .base import cli, with_runtime
 @with_runtime
 def run(rt: Runtime, instance_name: str | None) -> None:
     """Run the service: poll every feed at its interval until SIGTERM or SIGINT."""
-    from ..daemon import run_daemon
+    from ..service.daemon import run_daemon
 
     if instance_name:
         rt.instance = instance_name
@@ -29,7 +29,7 @@ def run(rt: Runtime, instance_name: str | None) -> None:
 @with_runtime
 def poll(rt: Runtime, feeds: tuple[str, ...], as_json: bool) -> None:
     """Poll every feed (or the named ones) once now and print a summary."""
-    from ..daemon import poll_all
+    from ..service.daemon import poll_all
 
     outcomes = poll_all(rt, list(feeds))
     for outcome in outcomes:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import MonitorError
-from ..runtime import Runtime
+from ..service.core import Runtime
 from .base import cli, show, with_runtime
 
 
@@ -23,7 +23,7 @@ def baseline() -> None:
 @with_runtime
 def baseline_build(rt: Runtime, article: Path | None, replace: bool) -> None:
     """Extract the baseline from ARTICLE (default: the config's) and store it once."""
-    from ..baseline import build_baseline
+    from ..facts.baseline import build_baseline
 
     result = build_baseline(rt, article, replace=replace)
     if not result.created:
@@ -75,7 +75,7 @@ def baselineshow(rt: Runtime, as_json: bool) -> None:
 @with_runtime
 def diff(rt: Runtime, files: tuple[Path, ...], as_json: bool) -> None:
     """Compare article FILES with what is known, in order, storing nothing."""
-    from ..compare import compare_files
+    from ..tools.compare import compare_files
 
     for change in compare_files(rt, files):
         if as_json:
@@ -138,9 +138,9 @@ def changes(rt: Runtime, limit: int, as_json: bool) -> None:
 @with_runtime
 def eval_command(rt: Runtime, case_dir: Path, as_json: bool, verbose: bool) -> None:
     """Precision, recall and F1 of the extractors on labelled cases in CASE_DIR."""
-    from ..articlefile import read_article_file
-    from ..baseline import baseline_article_path
-    from ..evaluate import evaluate
+    from ..facts.baseline import baseline_article_path
+    from ..ingest.articlefile import read_article_file
+    from ..tools.evaluate import evaluate
 
     report = evaluate(case_dir, rt.plugins, read_article_file(baseline_article_path(rt)))
     summary = report.as_json()
@@ -169,7 +169,7 @@ def eval_command(rt: Runtime, case_dir: Path, as_json: bool, verbose: bool) -> N
 @with_runtime
 def extract(rt: Runtime, source: str, extractors: tuple[str, ...], as_json: bool) -> None:
     """Show what each extractor claims from one article: a text FILE or a URL."""
-    from ..inspection import inspect_source
+    from ..tools.inspection import inspect_source
 
     for inspection in inspect_source(rt, source, extractors=list(extractors) or None):
         article = inspection.article

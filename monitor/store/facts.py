@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..diff import Known
+from ..facts.decide import Known
 from ..model import Change, FactKind
 from . import schema
 from .articles import value_hash

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
-from .api import Extractor
-from .errors import PluginError
-from .model import Article, Claim, FactSpec, fact_key
-from .plugins import PluginHost
+from ..api import Extractor
+from ..errors import PluginError
+from ..model import Article, Claim, FactSpec, fact_key
+from ..plugins import PluginHost
 
 __all__ = ["ExtractionResult", "check_claim", "extract", "fact_specs"]
 

@@ -10,10 +10,10 @@ from functools import cached_property
 
 import requests
 
-from .api import PluginSettings
-from .config import Config
-from .plugins import PluginHost
-from .store.db import Store
+from ..api import PluginSettings
+from ..config import Config
+from ..plugins import PluginHost
+from ..store.db import Store
 
 __all__ = ["Runtime"]
 
@@ -47,8 +47,8 @@ class Runtime:
 
     @cached_property
     def http(self) -> requests.Session:
-        from .fetch import make_session
-        from .redact import redact_logs
+        from ..ingest.fetch import make_session
+        from ..redact import redact_logs
 
         # urllib3 logs each request line at DEBUG; feed URLs with credentials
         # or query tokens must not appear there.

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from .model import Change, Claim, FactSpec
+from ..model import Change, Claim, FactSpec
 
 __all__ = ["DiffResult", "Known", "KnownEvent", "diff_claims", "pick_claims", "value_fingerprint"]
 

@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .articlefile import read_article_file
-from .baseline import extract_baseline, known_from_baseline
-from .diff import diff_claims
-from .errors import MonitorError
-from .extraction import extract, specs_by_key
-from .model import Article
-from .plugins import PluginHost
+from ..errors import MonitorError
+from ..extract.run import extract, specs_by_key
+from ..facts.baseline import extract_baseline, known_from_baseline
+from ..facts.decide import diff_claims
+from ..ingest.articlefile import read_article_file
+from ..model import Article
+from ..plugins import PluginHost
 
 __all__ = ["CaseResult", "EvalReport", "evaluate"]
 

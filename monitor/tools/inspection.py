@@ -9,13 +9,15 @@ from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 
-from .articlefile import read_article_file
-from .errors import FetchError, MonitorError
-from .extraction import ExtractionResult, extract
-from .feeds import article_id, html_to_text, parse_feed
-from .fetch import fetch_feed
-from .model import Article
-from .runtime import Runtime
+from ..errors import FetchError, MonitorError
+from ..extract.run import ExtractionResult, extract
+from ..ingest.articlefile import read_article_file
+from ..ingest.fetch import fetch_feed
+from ..ingest.html import html_to_text
+from ..ingest.identity import article_id
+from ..ingest.parse import parse_feed
+from ..model import Article
+from ..service.core import Runtime
 
 __all__ = ["Inspection", "inspect_source"]
 

@@ -6,15 +6,15 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from .articlefile import read_article_file
-from .diff import Known, pick_claims
-from .errors import MonitorError
-from .extraction import extract, specs_by_key
-from .model import Article
-from .plugins import PluginHost
-from .runtime import Runtime
-from .store import facts as fact_store
-from .store.facts import BaselineFact
+from ..errors import MonitorError
+from ..extract.run import extract, specs_by_key
+from ..ingest.articlefile import read_article_file
+from ..model import Article
+from ..plugins import PluginHost
+from ..service.core import Runtime
+from ..store import facts as fact_store
+from ..store.facts import BaselineFact
+from .decide import Known, pick_claims
 
 log = logging.getLogger(__name__)
 

@@ -20,20 +20,20 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from .api import Notifier
-from .config import ChannelConfig, Config, PolicyRule
-from .errors import ConfigError, DeliveryError, PluginError
-from .extraction import specs_by_key
-from .model import Alert, Change
-from .plugins import PluginHost
-from .store import articles as article_store
-from .store import channels as channel_store
-from .store import facts as fact_store
-from .store import outbox, schema
-from .store.types import utcnow
+from ..api import Notifier
+from ..config import ChannelConfig, Config, PolicyRule
+from ..errors import ConfigError, DeliveryError, PluginError
+from ..extract.run import specs_by_key
+from ..model import Alert, Change
+from ..plugins import PluginHost
+from ..store import articles as article_store
+from ..store import channels as channel_store
+from ..store import facts as fact_store
+from ..store import outbox, schema
+from ..store.types import utcnow
 
 if TYPE_CHECKING:
-    from .runtime import Runtime
+    from ..service.core import Runtime
 
 __all__ = ["DeliveryReport", "alert_id", "make_channels", "record_changes", "rule_for"]
 

@@ -6,14 +6,14 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from .articlefile import read_article_file
-from .baseline import baseline_article_path, extract_baseline, known_from_baseline
-from .diff import Known, diff_claims
-from .extraction import extract, specs_by_key
-from .model import Change
-from .plugins import PluginHost
-from .runtime import Runtime
-from .store import facts as fact_store
+from ..extract.run import extract, specs_by_key
+from ..facts.baseline import baseline_article_path, extract_baseline, known_from_baseline
+from ..facts.decide import Known, diff_claims
+from ..ingest.articlefile import read_article_file
+from ..model import Change
+from ..plugins import PluginHost
+from ..service.core import Runtime
+from ..store import facts as fact_store
 
 __all__ = ["compare_files", "diff_articles_in_order"]
 

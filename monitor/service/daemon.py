@@ -24,15 +24,15 @@ from urllib.parse import urlsplit
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import make_url
 
-from .baseline import ensure_baseline
-from .errors import MonitorError
-from .feeds import expat_warning
-from .pipeline import PollOutcome, next_poll_after_failure, poll_feed, retry_failed_extractions
-from .runtime import Runtime
-from .store.engine import SchemaError, head_revision, schema_is_current
-from .store.feeds import FeedState, claim_due_feeds, release_feed
-from .store.instances import beat, remove_instance
-from .store.sqlite_guard import hold_instance_lock
+from ..errors import MonitorError
+from ..facts.baseline import ensure_baseline
+from ..ingest.parse import expat_warning
+from ..store.engine import SchemaError, head_revision, schema_is_current
+from ..store.feeds import FeedState, claim_due_feeds, release_feed
+from ..store.instances import beat, remove_instance
+from ..store.sqlite_guard import hold_instance_lock
+from .core import Runtime
+from .poll import PollOutcome, next_poll_after_failure, poll_feed, retry_failed_extractions
 
 __all__ = ["Poller", "poll_all", "run_daemon"]
 
@@ -236,7 +236,7 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
         misfire_grace_time=None,
     )
     if rt.config.channels:
-        from .alerts import Deliverer
+        from ..deliver.delivery import Deliverer
 
         deliverer = Deliverer(rt)  # a bad channel fails here, at start, with one line
         scheduler.add_job(

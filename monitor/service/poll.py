@@ -21,17 +21,18 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .config import ServiceConfig
-from .diff import diff_claims
-from .errors import FetchError
-from .extraction import extract, specs_by_key
-from .feeds import identity_keys, parse_feed
-from .fetch import fetch_feed
-from .model import Article, Change, Claim
-from .runtime import Runtime
-from .store import articles as article_store
-from .store import facts as fact_store
-from .store.feeds import FeedState, release_feed
+from ..config import ServiceConfig
+from ..errors import FetchError
+from ..extract.run import extract, specs_by_key
+from ..facts.decide import diff_claims
+from ..ingest.fetch import fetch_feed
+from ..ingest.identity import identity_keys
+from ..ingest.parse import parse_feed
+from ..model import Article, Change, Claim
+from ..store import articles as article_store
+from ..store import facts as fact_store
+from ..store.feeds import FeedState, release_feed
+from .core import Runtime
 
 __all__ = ["PollOutcome", "next_poll_after_failure", "next_poll_after_success", "poll_feed", "store_articles"]
 
@@ -272,7 +273,7 @@ def _diff_and_record(
     rt: Runtime, session: Session, articles: Sequence[tuple[Article, list[Claim]]], now: datetime
 ) -> list[Change]:
     """Diff each article's claims against what is known, oldest first, and store the changes."""
-    from .alerts import record_changes
+    from ..deliver.delivery import record_changes
 
     claims = [claim for _, article_claims in articles for claim in article_claims]
     if not claims:
