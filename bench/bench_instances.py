@@ -30,7 +30,7 @@ from sqlalchemy import event
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor.config import load_config
-from monitor.service.core import Runtime
+from monitor.service.runtime import Runtime
 from monitor.service.daemon import Poller
 from monitor.testing import LocalServer, Request, Response, feed_item, make_feed
 

@@ -66,7 +66,7 @@ from monitor import pipeline
 from monitor.config import load_config
 from monitor.errors import FetchError
 from monitor.ingest.parse import parse_feed
-from monitor.service.core import Runtime
+from monitor.service.runtime import Runtime
 from monitor.service.daemon import Poller
 from monitor.service.poll import PollOutcome
 from monitor.store.feeds import sync_feeds

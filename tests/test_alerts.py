@@ -14,7 +14,7 @@ from monitor.cli import cli
 from monitor.config import load_config
 from monitor.deliver.delivery import Deliverer, retry_delay
 from monitor.plugins import PluginHost
-from monitor.service.core import Runtime
+from monitor.service.runtime import Runtime
 from monitor.service.poll import store_articles
 from monitor.store import outbox
 from monitor.store.types import utcnow

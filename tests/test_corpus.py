@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import load_config
-from monitor.service.core import Runtime
+from monitor.service.runtime import Runtime
 from monitor.service.daemon import Poller
 from monitor.testing import LocalServer
 from tests.helpers import write_config

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, text
 
 from monitor.config import load_config
 from monitor.errors import MonitorError
-from monitor.service.core import Runtime
+from monitor.service.runtime import Runtime
 from monitor.store import schema
 from monitor.store.sqlite_guard import filesystem_type, hold_instance_lock
 from monitor.testing import LocalServer, Request, Response

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 from monitor.config import load_config
-from monitor.service.core import Runtime
+from monitor.service.runtime import Runtime
 from monitor.service.daemon import Poller
 from monitor.store import schema
 from monitor.testing import LocalServer, Response

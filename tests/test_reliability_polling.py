@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from monitor.config import load_config
-from monitor.service.core import Runtime
+from monitor.service.runtime import Runtime
 from monitor.service.daemon import Poller
 from monitor.service.poll import next_poll_after_failure
 from monitor.store import schema

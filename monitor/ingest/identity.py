@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterable, Sequence
 
 from ..model import Article
 from .urls import canonical_url
 
-__all__ = ["article_id", "guid_identity", "identity_keys"]
+__all__ = ["article_id", "guid_identity", "identity_keys", "unseen"]
 
 _KEY_HASH_CHARS = 62  # "g:" + 62 hex digits fits the store's 64-character key column
 
@@ -38,3 +39,24 @@ def identity_keys(article: Article) -> list[str]:
     if url := canonical_url(article.url, keep_fragment=True) if article.url else None:
         keys.append("u:" + article_id(url)[:_KEY_HASH_CHARS])
     return keys or ["c:" + article_id(f"{article.title}\n{article.text}")[:_KEY_HASH_CHARS]]
+
+
+def unseen(
+    items: Sequence[Article], seen: Callable[[Iterable[str]], set[str]]
+) -> list[tuple[Article, list[str]]]:
+    """The items not known yet, each with its identity keys; the first of two equal items wins.
+
+    ``seen`` is the store's look-up of which keys it holds. The article's own
+    id is a key too: two identities that hash to one id are one row,
+    whatever their guid or link say.
+    """
+    keyed = [(article, [*identity_keys(article), f"i:{article.id}"]) for article in items]
+    known = seen(k for _, keys in keyed for k in keys)
+    fresh: list[tuple[Article, list[str]]] = []
+    batch: set[str] = set()
+    for article, keys in keyed:
+        if any(k in known or k in batch for k in keys):
+            continue
+        batch.update(keys)
+        fresh.append((article, keys))
+    return fresh

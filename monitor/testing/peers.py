@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import hashlib
+import socket
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -206,9 +209,6 @@ class ReceivedMail:
 
     @property
     def message(self) -> Any:
-        import email
-        import email.policy
-
         return email.message_from_bytes(self.content, policy=email.policy.default)
 
 
@@ -234,8 +234,8 @@ class MailRecorder:
         return "250 Message accepted"
 
     def start(self) -> MailRecorder:
-        import socket
-
+        # aiosmtpd comes with the test extras only: a plugin's suite that never
+        # uses smtp_server does not need it.
         from aiosmtpd.controller import Controller
 
         with socket.socket() as sock:

@@ -12,9 +12,13 @@ from typing import Any
 import pytest
 
 from ..api import Notifier, PluginSettings
+from ..config import load_config
+from ..deliver.delivery import Deliverer
 from ..hookspecs import hookimpl
 from ..model import Alert, Change
 from ..plugins import PluginHost
+from ..service.daemon import poll_all
+from ..service.runtime import Runtime
 from .peers import LocalServer, RecordingNotifier
 
 # -- feeds and whole-pipeline runs -----------------------------------------------
@@ -69,7 +73,7 @@ class MonitorProject:
         self.baseline = baseline
         self.feeds: dict[str, str] = {}
         self.recorder = RecordingNotifier("test")
-        self._runtime: Any = None
+        self._runtime: Runtime | None = None
 
     def add_feed(self, name: str, items: Sequence[dict[str, str]], *, title: str = "Test News") -> str:
         """Serve a feed (again, with new items, if it exists) and add it to the config."""
@@ -93,11 +97,8 @@ class MonitorProject:
         return path
 
     @property
-    def runtime(self) -> Any:
+    def runtime(self) -> Runtime:
         if self._runtime is None:
-            from ..config import load_config
-            from ..service.core import Runtime
-
             config = load_config(self.config_path)
             host = PluginHost(
                 config.plugin_dirs,
@@ -117,23 +118,16 @@ class MonitorProject:
 
     def poll(self) -> list[Any]:
         """One pass over every feed, as ``monitor poll`` does; returns the PollOutcomes."""
-        from ..service.daemon import poll_all
-
         return poll_all(self.runtime)
 
     def deliver(self) -> list[Alert]:
         """Deliver due alerts to the recording channel; returns the alerts sent by this call."""
-        from ..deliver.delivery import Deliverer
-
         before = len(self.recorder.sent)
         Deliverer(self.runtime, {"test": self.recorder}).deliver_due()
         return self.recorder.sent[before:]
 
     def changes(self) -> list[Change]:
-        from ..store.facts import list_changes
-
-        with self.runtime.store.transaction() as session:
-            return list(reversed(list_changes(session, limit=10_000)))
+        return list(reversed(self.runtime.store.list_changes(limit=10_000)))
 
     def close(self) -> None:
         self._reset()

@@ -16,7 +16,7 @@ from monitor_plugins.stories.patterns import SLOTS
 
 from monitor import Claim, ConfigError, PluginSettings
 from monitor.cli import cli
-from monitor.extract.run import check_claim, fact_specs
+from monitor.extract.vocabulary import check_claim, fact_specs
 from monitor.plugins import PluginHost
 from monitor.testing import LocalServer, Request, Response, make_article
 from tests.helpers import item, rss, write_config
