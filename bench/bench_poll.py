@@ -62,14 +62,13 @@ from typing import Any
 
 import feedparser
 
-from monitor import pipeline
 from monitor.config import load_config
 from monitor.errors import FetchError
 from monitor.ingest.parse import parse_feed
-from monitor.service.runtime import Runtime
+from monitor.service import poll as pipeline
 from monitor.service.daemon import Poller
 from monitor.service.poll import PollOutcome
-from monitor.store.feeds import sync_feeds
+from monitor.service.runtime import Runtime
 from monitor.testing import LocalServer
 
 CORPUS = Path("/work/shared/corpus/feeds")
@@ -381,8 +380,7 @@ class Bench:
         config.write_text("\n".join(parts))
         started = time.perf_counter()
         self.rt = Runtime(load_config(config))
-        with self.rt.store.transaction() as session:  # migrates the schema, then syncs, like `monitor poll`
-            sync_feeds(session, self.rt.config.feeds)
+        self.rt.store.sync_feeds(self.rt.config.feeds)  # migrates the schema, then syncs, like `monitor poll`
         self.setup_seconds = time.perf_counter() - started
         started = time.perf_counter()
         self.rt.plugins  # noqa: B018 - load once before timing, as the daemon does before its first tick
@@ -395,8 +393,7 @@ class Bench:
     def poll(
         self, poller_factory: Callable[[Runtime], Poller] | None = None
     ) -> tuple[list[PollOutcome], float]:
-        with self.rt.store.transaction() as session:
-            sync_feeds(session, self.rt.config.feeds)
+        self.rt.store.sync_feeds(self.rt.config.feeds)
         started = time.perf_counter()
         poller = (poller_factory or (lambda rt: Poller(rt, on_outcome=lambda outcome: None)))(self.rt)
         try:
@@ -442,8 +439,8 @@ def check(
 PHASES = {
     "fetch_feed": "fetch (HTTP)",
     "parse_feed": "parse_feed (feedparser, HTML to text, URLs)",
-    "_unseen": "dedup look-up (its own transaction)",
-    "extract": "extractors (a thread per call)",
+    "unseen": "dedup look-up (its own transaction)",
+    "analyse": "extractors (a thread per call)",
     "_store": "store: articles, claims, changes, feed state",
     "_finish": "feed state only (304, same bytes)",
 }

@@ -324,9 +324,9 @@ class _Validator(TomlChecks):
         self.check_keys(table, set(AlertsConfig.__dataclass_fields__) - {"operator_channel"}, "alerts")
         return AlertsConfig(**self.durations(table, "alerts", AlertsConfig), operator_channel=operator)
 
-    def durations(self, table: dict[str, Any], name: str, kind: type) -> dict[str, float]:
+    def durations(self, table: dict[str, Any], name: str, kind: type[AlertsConfig]) -> dict[str, float]:
         self.check_keys(table, set(kind.__dataclass_fields__), name)
-        out = {}
+        out: dict[str, float] = {}
         for key, value in table.items():
             try:
                 out[key] = parse_interval(value)

@@ -14,8 +14,8 @@ from monitor.cli import cli
 from monitor.config import load_config
 from monitor.deliver.delivery import Deliverer, retry_delay
 from monitor.plugins import PluginHost
-from monitor.service.runtime import Runtime
 from monitor.service.poll import store_articles
+from monitor.service.runtime import Runtime
 from monitor.store import outbox
 from monitor.store.types import utcnow
 from monitor.testing import RecordingNotifier, fail_with, make_article

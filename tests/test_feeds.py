@@ -411,6 +411,7 @@ def test_rotating_guids_still_share_the_link_key() -> None:
 # --- caps (checklist 18) ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_huge_feed_is_capped_at_max_entries() -> None:
     start = datetime(2025, 1, 1, tzinfo=UTC)
     # Oldest first: the newest 100 are the ones kept.
@@ -666,6 +667,7 @@ def test_random_bytes_never_raise_anything_but_fetch_error(body: bytes) -> None:
     _check(body)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(_XMLISH | st.text(max_size=12), max_size=60).map("".join),
@@ -715,6 +717,7 @@ def test_html_to_text(html: str, text: str) -> None:
     assert html_to_text(html) == text
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["<", ">", "</", "/>", "script", "style", "p", "&", ";", "#", "x", " ", '"', "!--"])
                 | st.text(max_size=5), max_size=40).map("".join))  # fmt: skip
@@ -740,6 +743,7 @@ CORPUS_FILES = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not CORPUS_FILES, reason=f"feed corpus folder is absent: {CORPUS} (set MONITOR_CORPUS_DIR)"
 )

@@ -180,8 +180,8 @@ def test_an_article_a_plugin_failed_on_is_read_again_never_silently_done(tmp_pat
     import sqlite3
 
     from monitor.config import load_config
-    from monitor.service.runtime import Runtime
     from monitor.service.poll import MAX_EXTRACT_ATTEMPTS, retry_failed_extractions, store_articles
+    from monitor.service.runtime import Runtime
     from tests.helpers import write_config
 
     flaky, broken = FlakyOnce(), AlwaysBroken()

@@ -34,7 +34,7 @@ def with_monitor(func: F) -> F:
         type=click.Path(path_type=Path),
         help="Config file (overrides the group's).",
     )
-    @click.pass_context
+    @click.pass_context  # type: ignore[arg-type] # click's types do not follow functools.wraps
     @wraps(func)
     def wrapper(ctx: click.Context, *args: Any, config_path: Path | None = None, **kwargs: Any) -> Any:
         app = ctx.obj.get("monitor") if ctx.obj else None

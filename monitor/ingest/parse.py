@@ -253,8 +253,9 @@ def _entry_time(entry: dict[str, Any], fetched: datetime) -> datetime | None:
     for key in ("published", "updated", "created"):
         if _bad_zone(dict.get(entry, key)):  # dict.get: no feedparser fallback from one key to another
             continue
+        parsed: Any = dict.get(entry, f"{key}_parsed")
         try:
-            moment = datetime(*dict.get(entry, f"{key}_parsed")[:6], tzinfo=UTC)
+            moment = datetime(*parsed[:6]).replace(tzinfo=UTC)
         except (TypeError, ValueError, OverflowError):
             continue
         if _EARLIEST <= moment <= fetched + timedelta(days=1):
@@ -280,7 +281,7 @@ def _item(entry: Mapping[str, Any], published: datetime, base: str, site: set[st
     url = canonical_url(link, base) if isinstance(link, str) else None
     if url in site or (url and urlsplit(url).path in ("", "/") and not urlsplit(url).query):
         url = None  # the site's home page or the feed itself: not this item's address
-    anchored = canonical_url(link, base, keep_fragment=True) if url else None
+    anchored = canonical_url(link, base, keep_fragment=True) if url and isinstance(link, str) else None
     guid = JUNK.sub("", guid).strip()[:cap] if isinstance(guid := entry.get("id"), str) else ""
     return _Item(
         title=_plain(entry.get("title"), entry.get("title_detail"))[:cap],
@@ -307,7 +308,9 @@ def _make_distinct(items: list[_Item]) -> tuple[list[_Item], bool]:
     first: dict[tuple[str | None, ...], _Item] = {}
     for i in items:
         first.setdefault((i.guid, None, i.title, i.text) if i.guid else (None, i.url, i.title, i.text), i)
-    anchors = Counter(url for url, _ in {(i.url, i.anchored) for i in first.values() if i.url})
+    anchors: Counter[str | None] = Counter(
+        url for url, _ in {(i.url, i.anchored) for i in first.values() if i.url}
+    )
     items = [replace(i, url=i.anchored) if anchors[i.url] > 1 else i for i in first.values()]
     common_urls, common_guids = _common(i.url for i in items), _common(i.guid for i in items)
     unstable, kept, owner = bool(common_urls or common_guids), list[_Item](), dict[str, int]()

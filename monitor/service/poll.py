@@ -87,7 +87,11 @@ def poll_feed(rt: Runtime, feed: FeedState, *, now: datetime | None = None) -> P
         fetched = fetch_feed(
             rt.http, feed.url, service=service, etag=feed.etag, last_modified=feed.last_modified
         )
-        state = {"etag": fetched.etag, "last_modified": fetched.last_modified, "last_status": fetched.status}
+        state: dict[str, object] = {
+            "etag": fetched.etag,
+            "last_modified": fetched.last_modified,
+            "last_status": fetched.status,
+        }
         if fetched.not_modified:
             return _finish(rt, feed, now, started, state, status=fetched.status, skipped="not modified")
         body_hash = hashlib.sha256(fetched.body or b"").hexdigest()

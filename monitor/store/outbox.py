@@ -130,4 +130,4 @@ def requeue_alert(session: Session, alert_id: str) -> bool:
             lease_until=None,
         )
     )
-    return bool(result.rowcount)
+    return bool(getattr(result, "rowcount", 0))

@@ -87,7 +87,7 @@ def _matches(predicted: dict[str, Any], expected: dict[str, Any]) -> bool:
     new, want = predicted["new"], expected["new"]
     if expected["change"] == "event" and isinstance(want, dict) and isinstance(new, dict):
         return all(new.get(k) == v for k, v in want.items())
-    return new == want
+    return bool(new == want)
 
 
 def _published(value: Any) -> datetime | None:

@@ -9,7 +9,7 @@ config = context.config
 connection = config.attributes.get("connection")
 if connection is None:
     # The alembic command line (for writing new revisions): use the URL given.
-    connection = create_engine(config.get_main_option("sqlalchemy.url")).connect()
+    connection = create_engine(config.get_main_option("sqlalchemy.url") or "").connect()
 
 context.configure(
     connection=connection,
