@@ -30,8 +30,8 @@ from sqlalchemy import event
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor.config import load_config
-from monitor.daemon import Poller
-from monitor.runtime import Runtime
+from monitor.service.daemon import Poller
+from monitor.service.runtime import Runtime
 from monitor.testing import LocalServer, Request, Response, feed_item, make_feed
 
 PG = os.environ.get("MONITOR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

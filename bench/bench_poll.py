@@ -24,7 +24,7 @@ CPU time, feeds/s, articles/s, the ru_maxrss delta). Then they run again on
 a fresh database over the first ``--trace-feeds`` feeds under tracemalloc,
 for the peak of Python allocations: tracemalloc slows Python code several
 times over, so it is never on while timing. ``feedparser.parse()`` of the
-same bodies, single thread, with the kwargs monitor.feeds uses, is timed in
+same bodies, single thread, with the kwargs monitor.ingest.parse uses, is timed in
 the same run (after the polls, so it does not raise their ru_maxrss); the
 "x feedparser" column is the poll's wall time over that (and process CPU
 time over its CPU time, which other load on the machine skews less). A table is
@@ -62,14 +62,13 @@ from typing import Any
 
 import feedparser
 
-from monitor import pipeline
 from monitor.config import load_config
-from monitor.daemon import Poller
 from monitor.errors import FetchError
-from monitor.feeds import parse_feed
-from monitor.pipeline import PollOutcome
-from monitor.runtime import Runtime
-from monitor.store.feeds import sync_feeds
+from monitor.ingest.parse import parse_feed
+from monitor.service import poll as pipeline
+from monitor.service.daemon import Poller
+from monitor.service.poll import PollOutcome
+from monitor.service.runtime import Runtime
 from monitor.testing import LocalServer
 
 CORPUS = Path("/work/shared/corpus/feeds")
@@ -381,8 +380,7 @@ class Bench:
         config.write_text("\n".join(parts))
         started = time.perf_counter()
         self.rt = Runtime(load_config(config))
-        with self.rt.store.transaction() as session:  # migrates the schema, then syncs, like `monitor poll`
-            sync_feeds(session, self.rt.config.feeds)
+        self.rt.store.sync_feeds(self.rt.config.feeds)  # migrates the schema, then syncs, like `monitor poll`
         self.setup_seconds = time.perf_counter() - started
         started = time.perf_counter()
         self.rt.plugins  # noqa: B018 - load once before timing, as the daemon does before its first tick
@@ -395,8 +393,7 @@ class Bench:
     def poll(
         self, poller_factory: Callable[[Runtime], Poller] | None = None
     ) -> tuple[list[PollOutcome], float]:
-        with self.rt.store.transaction() as session:
-            sync_feeds(session, self.rt.config.feeds)
+        self.rt.store.sync_feeds(self.rt.config.feeds)
         started = time.perf_counter()
         poller = (poller_factory or (lambda rt: Poller(rt, on_outcome=lambda outcome: None)))(self.rt)
         try:
@@ -436,14 +433,14 @@ def check(
         )
 
 
-# The stages of monitor.pipeline.poll_feed, looked up by name in that module (a name that is
+# The stages of monitor.service.poll.poll_feed, looked up by name in that module (a name that is
 # gone is skipped): a stage's wall time includes waiting (SQLite's write lock, the GIL,
 # extractor threads); its cpu is the worker thread's own, so the extractors' threads are not in it.
 PHASES = {
     "fetch_feed": "fetch (HTTP)",
     "parse_feed": "parse_feed (feedparser, HTML to text, URLs)",
-    "_unseen": "dedup look-up (its own transaction)",
-    "extract": "extractors (a thread per call)",
+    "unseen": "dedup look-up (its own transaction)",
+    "analyse": "extractors (a thread per call)",
     "_store": "store: articles, claims, changes, feed state",
     "_finish": "feed state only (304, same bytes)",
 }
@@ -526,7 +523,7 @@ def run_scenarios(
 
 
 def time_parsers(urls: Sequence[str], bodies: Sequence[bytes], *, parse_feed_too: bool) -> dict[str, Any]:
-    """feedparser.parse() of the bodies alone, single thread, as monitor.feeds calls it; then parse_feed()."""
+    """feedparser.parse() of the bodies alone, single thread, as monitor.ingest.parse calls it; then parse_feed()."""
     gc.collect()
     before = maxrss_kib()
     started, cpu = time.perf_counter(), time.process_time()
@@ -807,7 +804,7 @@ def print_table(r: dict[str, Any]) -> None:
         f"feedparser.parse() alone, 1 thread: gen1 {p1['feedparser_s']:.2f}s (cpu {p1['feedparser_cpu_s']:.2f}s, "
         f"{r['feeds'] / p1['feedparser_s']:.0f} feeds/s), gen2 {p2['feedparser_s']:.2f}s "
         f"(cpu {p2['feedparser_cpu_s']:.2f}s); "
-        f"monitor.feeds.parse_feed() alone (feedparser + HTML to text + URLs), gen1: {p1['parse_feed_s']:.2f}s"
+        f"monitor.ingest.parse.parse_feed() alone (feedparser + HTML to text + URLs), gen1: {p1['parse_feed_s']:.2f}s"
     )
     if r["tracemalloc_feeds"]:
         print(

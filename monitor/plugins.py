@@ -31,6 +31,7 @@ import pluggy
 from . import hookspecs
 from .api import Extractor, Notifier, PluginSettings
 from .errors import PluginError
+from .extract.vocabulary import Vocabulary
 from .model import Article
 
 __all__ = ["ENTRY_POINT_GROUP", "LoadedPlugin", "PluginHost"]
@@ -109,6 +110,7 @@ class PluginHost:
         self.failures: Counter[tuple[str, str]] = Counter()
         self._owner: dict[int, str] = {}
         self._loaded = False
+        self._vocabulary: tuple[tuple[tuple[str, int], ...], Vocabulary] | None = None
         # The host calls registry hooks one implementation at a time (so one
         # raising cannot stop the others), which pluggy's own call monitoring
         # does not see; tracing is done by hand in _call_each.
@@ -281,6 +283,14 @@ class PluginHost:
                 if info is not None:
                     info.error = f"{hook_name}: {exc.reason}"
                 continue
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """Every fact the registered extractors declare; built again only when they change."""
+        snapshot = tuple((name, id(extractor)) for name, extractor in self.extractors.items())
+        if self._vocabulary is None or self._vocabulary[0] != snapshot:
+            self._vocabulary = (snapshot, Vocabulary(self.extractors))
+        return self._vocabulary[1]
 
     def call_commands(self, cli: Any) -> None:
         self._call_each("register_commands", {"cli": cli})

@@ -427,6 +427,7 @@ VALUES = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(title=st.text(), evidence=st.text(), label=st.text(max_size=50), url=st.text(max_size=60), new=VALUES)
 def test_any_article_text_stays_text(title: str, evidence: str, label: str, url: str, new: object) -> None:

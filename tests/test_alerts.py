@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 
 from monitor import Claim, Extractor, FactSpec, hookimpl
-from monitor.alerts import Deliverer, retry_delay
 from monitor.cli import cli
 from monitor.config import load_config
-from monitor.pipeline import store_articles
+from monitor.deliver.delivery import Deliverer, retry_delay
 from monitor.plugins import PluginHost
-from monitor.runtime import Runtime
+from monitor.service.poll import store_articles
+from monitor.service.runtime import Runtime
 from monitor.store import outbox
 from monitor.store.types import utcnow
 from monitor.testing import RecordingNotifier, fail_with, make_article
@@ -178,7 +178,7 @@ def test_quorum_waits_for_outlets_and_disputes_are_alerted(tmp_path: Path) -> No
 
 def test_a_bad_channel_config_is_one_line(tmp_path: Path) -> None:
     rt = runtime(tmp_path, '[[channels]]\nname = "desk"\ntype = "pigeon"\n')
-    from monitor.alerts import make_channels
+    from monitor.deliver.delivery import make_channels
     from monitor.errors import ConfigError
 
     with pytest.raises(

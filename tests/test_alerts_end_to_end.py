@@ -102,6 +102,7 @@ def test_a_changed_fact_is_one_email_and_one_signed_webhook(
     assert listing.count(" sent ") == 2
 
 
+@pytest.mark.slow
 def test_a_kill_after_sending_resends_with_the_same_ids(
     tmp_path: Path, feed_server: LocalServer, smtp_server: MailRecorder
 ) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from monitor.config import load_config
-from monitor.daemon import Poller
-from monitor.runtime import Runtime
+from monitor.service.daemon import Poller
+from monitor.service.runtime import Runtime
 from monitor.testing import LocalServer
 from tests.helpers import write_config
 

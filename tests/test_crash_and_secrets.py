@@ -12,6 +12,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
@@ -51,6 +52,7 @@ def monitor(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
+@pytest.mark.slow
 def test_a_kill_mid_poll_before_the_commit_loses_nothing(tmp_path: Path, feed_server: LocalServer) -> None:
     text = "Poland will not send troops to Ukraine, Prime Minister Donald Tusk said."
     feed = feed_server.serve("/wire.xml", make_feed([feed_item(1, text), feed_item(2)]))
@@ -80,6 +82,7 @@ def test_a_kill_mid_poll_before_the_commit_loses_nothing(tmp_path: Path, feed_se
         ]
 
 
+@pytest.mark.slow
 def test_secrets_never_reach_logs_stored_errors_or_output(
     tmp_path: Path, feed_server: LocalServer, smtp_server: MailRecorder
 ) -> None:

@@ -9,6 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from monitor.testing import LocalServer, Request, Response
 from tests.helpers import item, rss, write_config
 
@@ -24,6 +26,7 @@ def start(config: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_run_polls_then_sigterm_finishes_in_flight_and_exits_0(
     tmp_path: Path, feed_server: LocalServer
 ) -> None:
@@ -57,6 +60,7 @@ def test_run_polls_then_sigterm_finishes_in_flight_and_exits_0(
     assert "test-instance" in output
 
 
+@pytest.mark.slow
 def test_unreachable_feeds_fail_with_clear_lines_and_back_off(tmp_path: Path) -> None:
     config = write_config(tmp_path, {"down": "http://127.0.0.1:9/feed.xml"}, extra="[service]\ntick = 0.2\n")
     process = start(config)

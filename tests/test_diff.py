@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from monitor.diff import Known, KnownEvent, diff_claims
+from monitor.facts.decide import Known, KnownEvent, diff_claims
 from monitor.model import Claim, FactSpec
 
 STANCE = FactSpec(

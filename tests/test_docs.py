@@ -192,6 +192,7 @@ def _block_with(page: str, marker: str) -> str:
     return code
 
 
+@pytest.mark.slow
 def test_testing_examples_pass_under_pytest(tmp_path: Path) -> None:
     """testing-plugins.md tests the plugins of writing-plugins.md and hooks.md:
     write those as the modules it imports, its examples as a test file, and run pytest."""

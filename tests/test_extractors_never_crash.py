@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from monitor_plugins.coalition import CoalitionExtractor
@@ -122,6 +123,7 @@ def check(title: str, text: str) -> None:
             assert spec.subjects is not None or (len(claim.subject) == 2 and claim.subject.isupper())
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(title=st.one_of(st.just(""), story_text, st.text(max_size=80)), text=any_text)
 def test_any_text_gives_valid_claims_or_nothing(title: str, text: str) -> None:
@@ -133,6 +135,7 @@ def test_empty_and_whitespace() -> None:
         check("", text)
 
 
+@pytest.mark.slow
 def test_huge_and_adversarial_inputs_stay_fast() -> None:
     started = datetime.now(UTC)
     for text in (

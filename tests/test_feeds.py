@@ -23,15 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.errors import FetchError
-from monitor.feeds import (
-    ParsedFeed,
-    article_id,
-    expat_warning,
-    guid_identity,
-    html_to_text,
-    identity_keys,
-    parse_feed,
-)
+from monitor.ingest.html import html_to_text
+from monitor.ingest.identity import article_id, guid_identity, identity_keys
+from monitor.ingest.parse import ParsedFeed, expat_warning, parse_feed
 from monitor.model import Article
 
 FETCHED = datetime(2025, 9, 5, 12, 0, tzinfo=UTC)
@@ -417,6 +411,7 @@ def test_rotating_guids_still_share_the_link_key() -> None:
 # --- caps (checklist 18) ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_huge_feed_is_capped_at_max_entries() -> None:
     start = datetime(2025, 1, 1, tzinfo=UTC)
     # Oldest first: the newest 100 are the ones kept.
@@ -672,6 +667,7 @@ def test_random_bytes_never_raise_anything_but_fetch_error(body: bytes) -> None:
     _check(body)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(_XMLISH | st.text(max_size=12), max_size=60).map("".join),
@@ -721,6 +717,7 @@ def test_html_to_text(html: str, text: str) -> None:
     assert html_to_text(html) == text
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["<", ">", "</", "/>", "script", "style", "p", "&", ";", "#", "x", " ", '"', "!--"])
                 | st.text(max_size=5), max_size=40).map("".join))  # fmt: skip
@@ -746,6 +743,7 @@ CORPUS_FILES = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not CORPUS_FILES, reason=f"feed corpus folder is absent: {CORPUS} (set MONITOR_CORPUS_DIR)"
 )

@@ -1,4 +1,4 @@
-"""monitor.fetch against a real HTTP server on 127.0.0.1 (``feed_server``).
+"""monitor.ingest.fetch against a real HTTP server on 127.0.0.1 (``feed_server``).
 
 ``responses`` stands in only where loopback cannot play the part: a public
 host (redirecting somewhere), https, and a connect timeout.
@@ -26,7 +26,7 @@ import responses
 
 from monitor.config import ServiceConfig
 from monitor.errors import FetchError
-from monitor.fetch import FetchResult, fetch_feed, is_private_address, make_session, parse_retry_after
+from monitor.ingest.fetch import FetchResult, fetch_feed, is_private_address, make_session, parse_retry_after
 from monitor.testing import LocalServer, Request, Response
 
 RSS = b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title></channel></rss>'

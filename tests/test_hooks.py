@@ -16,6 +16,7 @@ import textwrap
 from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner, Result
 
 from monitor import PluginSettings
@@ -56,7 +57,7 @@ import json
 from pathlib import Path
 
 from monitor import ConfigError, DeliveryError, Notifier, hookimpl
-from monitor.alert_text import payload
+from monitor.deliver.alert_text import payload
 
 
 class FileBox(Notifier):
@@ -256,6 +257,7 @@ def test_hook_register_commands(tmp_path: Path) -> None:
     assert result.exit_code == 0 and result.stdout == "hello, plugins\n"
 
 
+@pytest.mark.slow
 def test_plugin_commands_reach_the_monitor_command(tmp_path: Path) -> None:
     plugin_folder(tmp_path, hello=HELLO)
     config = write_config(tmp_path, {}, '[plugins]\ndirs = ["plugins.d"]\n')

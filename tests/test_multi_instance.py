@@ -19,7 +19,7 @@ from sqlalchemy import func, select, text
 
 from monitor.config import load_config
 from monitor.errors import MonitorError
-from monitor.runtime import Runtime
+from monitor.service.runtime import Runtime
 from monitor.store import schema
 from monitor.store.sqlite_guard import filesystem_type, hold_instance_lock
 from monitor.testing import LocalServer, Request, Response
@@ -192,6 +192,7 @@ def test_sqlite_on_a_network_filesystem_is_refused(tmp_path: Path) -> None:
         hold_instance_lock(tmp_path / "nfs" / "monitor.db", mounts=str(mounts))
 
 
+@pytest.mark.slow
 def test_two_daemons_on_one_sqlite_file(tmp_path: Path, feed_server: LocalServer) -> None:
     config = write_config(
         tmp_path, {"f": feed_server.serve("/f.xml", rss([item(1)]))}, extra="[service]\ntick = 0.2\n"
@@ -215,6 +216,7 @@ def test_two_daemons_on_one_sqlite_file(tmp_path: Path, feed_server: LocalServer
     assert "in use by another 'monitor run'" in second.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_an_old_instance_stops_when_a_newer_one_migrates_the_schema(
     tmp_path: Path, feed_server: LocalServer, postgres_url: str
@@ -248,7 +250,7 @@ def test_the_pool_recovers_when_postgres_drops_its_connections(
 ) -> None:
     import psycopg
 
-    from monitor.daemon import poll_all
+    from monitor.service.daemon import poll_all
 
     items = [item(1)]
     feed_server.route("/f.xml", lambda r: Response(200, rss(items), {"Content-Type": "application/rss+xml"}))

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 from monitor.config import load_config
-from monitor.daemon import Poller
-from monitor.runtime import Runtime
+from monitor.service.daemon import Poller
+from monitor.service.runtime import Runtime
 from monitor.store import schema
 from monitor.testing import LocalServer, Response
 from tests.helpers import item, rss, write_config

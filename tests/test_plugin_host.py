@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from monitor import Claim, Extractor, FactSpec, hookimpl
-from monitor.extraction import extract
+from monitor.extract.run import extract
 from monitor.plugins import PluginHost
 from monitor.testing import make_article
 
@@ -180,8 +180,8 @@ def test_an_article_a_plugin_failed_on_is_read_again_never_silently_done(tmp_pat
     import sqlite3
 
     from monitor.config import load_config
-    from monitor.pipeline import MAX_EXTRACT_ATTEMPTS, retry_failed_extractions, store_articles
-    from monitor.runtime import Runtime
+    from monitor.service.poll import MAX_EXTRACT_ATTEMPTS, retry_failed_extractions, store_articles
+    from monitor.service.runtime import Runtime
     from tests.helpers import write_config
 
     flaky, broken = FlakyOnce(), AlwaysBroken()

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import update
 
 from monitor.config import load_config
-from monitor.daemon import Poller
-from monitor.pipeline import next_poll_after_failure
-from monitor.runtime import Runtime
+from monitor.service.daemon import Poller
+from monitor.service.poll import next_poll_after_failure
+from monitor.service.runtime import Runtime
 from monitor.store import schema
 from monitor.store.feeds import feed_states
 from monitor.store.types import utcnow
@@ -27,6 +27,7 @@ def runtime(tmp_path: Path, feeds: dict[str, str], extra: str = "") -> Runtime:
     return rt
 
 
+@pytest.mark.slow
 def test_writers_wait_for_a_held_sqlite_write_lock(tmp_path: Path, feed_server: LocalServer) -> None:
     rt = runtime(tmp_path, {"f": feed_server.serve("/f.xml", rss([item(1)]))})
     holder = sqlite3.connect(tmp_path / "state" / "monitor.db", isolation_level=None, check_same_thread=False)
@@ -66,6 +67,7 @@ def test_after_a_long_suspend_each_feed_runs_once_not_in_a_burst(
     assert feed_server.hits["/a.xml"] == 1 and feed_server.hits["/b.xml"] == 1
 
 
+@pytest.mark.slow
 def test_per_host_concurrency_is_capped(tmp_path: Path, feed_server: LocalServer) -> None:
     lock, active, peak = threading.Lock(), [0], [0]
     gate = threading.Event()
@@ -152,7 +154,7 @@ def test_a_poll_that_dies_gives_its_lease_back(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("monitor.daemon.poll_feed", broken)
+    monkeypatch.setattr("monitor.service.daemon.poll_feed", broken)
     poller = Poller(rt, on_outcome=lambda o: None)
     try:
         [outcome] = poller.poll_once()

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
-from monitor.scaffold import ScaffoldError, new_plugin, plugin_names
+from monitor.tools.scaffold import ScaffoldError, new_plugin, plugin_names
 from tests.helpers import write_config
 
 ROOT = Path(__file__).resolve().parents[1]

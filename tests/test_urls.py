@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from monitor.urls import MAX_URL_CHARS, canonical_url, is_tracking_param
+from monitor.ingest.urls import MAX_URL_CHARS, canonical_url, is_tracking_param
 
 BASE = "https://news.example.org/feeds/world/rss.xml"
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from ..api import PluginSettings
 from ..config import load_config, resolve_config_path
 from ..errors import ConfigError
+from ..plugins import PluginHost
 from . import alerts, plugins, service, story  # noqa: F401 - they register their commands
 from .base import cli
 
@@ -32,9 +34,6 @@ def _plugin_commands(argv: list[str]) -> dict[str, Any]:
     The host is handed on to the command, so plugins load once per run. A
     broken config is left for the command itself to report.
     """
-    from ..api import PluginSettings
-    from ..plugins import PluginHost
-
     try:
         config = load_config(resolve_config_path(_config_in(argv)))
     except ConfigError:

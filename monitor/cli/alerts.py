@@ -7,9 +7,8 @@ import sys
 
 import click
 
-from ..errors import MonitorError
-from ..runtime import Runtime
-from .base import cli, with_runtime
+from ..service.core import Monitor
+from .base import cli, with_monitor
 
 
 @cli.group(invoke_without_command=True)
@@ -27,15 +26,10 @@ def alerts(ctx: click.Context, status: str | None, limit: int, as_json: bool) ->
 @click.option("--status", type=click.Choice(["pending", "sent", "dead"]), default=None)
 @click.option("--limit", default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
-@with_runtime
-def alerts_list(rt: Runtime, status: str | None, limit: int, as_json: bool) -> None:
+@with_monitor
+def alerts_list(app: Monitor, status: str | None, limit: int, as_json: bool) -> None:
     """List alerts, newest first."""
-    from ..store.channels import disabled_channels
-    from ..store.outbox import list_alerts
-
-    with rt.store.transaction() as session:
-        rows = list_alerts(session, status=status, limit=limit)
-        disabled = disabled_channels(session)
+    rows, disabled = app.alerts(status=status, limit=limit)
     if not as_json:
         for name, reason in disabled.items():
             click.echo(f"channel {name} is DISABLED: {reason} (monitor alerts enable {name})")
@@ -51,12 +45,10 @@ def alerts_list(rt: Runtime, status: str | None, limit: int, as_json: bool) -> N
 
 
 @alerts.command("deliver")
-@with_runtime
-def alerts_deliver(rt: Runtime) -> None:
+@with_monitor
+def alerts_deliver(app: Monitor) -> None:
     """Send every due alert once now."""
-    from ..alerts import Deliverer
-
-    report = Deliverer(rt).deliver_due()
+    report = app.deliver()
     for alert_id, error in report.retrying:
         click.echo(f"retrying {alert_id}: {error}")
     for alert_id, error in report.dead:
@@ -66,38 +58,28 @@ def alerts_deliver(rt: Runtime) -> None:
 
 @alerts.command("retry")
 @click.argument("alert_id")
-@with_runtime
-def alerts_retry(rt: Runtime, alert_id: str) -> None:
+@with_monitor
+def alerts_retry(app: Monitor, alert_id: str) -> None:
     """Re-queue a dead alert."""
-    from ..store.outbox import requeue_alert
-
-    with rt.store.transaction() as session:
-        if not requeue_alert(session, alert_id):
-            raise MonitorError(f"no dead alert with id {alert_id!r}")
+    app.retry_alert(alert_id)
     click.echo(f"{alert_id} re-queued")
 
 
 @alerts.command("enable")
 @click.argument("channel")
-@with_runtime
-def alerts_enable(rt: Runtime, channel: str) -> None:
+@with_monitor
+def alerts_enable(app: Monitor, channel: str) -> None:
     """Use a disabled channel again (its dead alerts can then be re-queued with 'retry')."""
-    from ..store.channels import enable_channel
-
-    with rt.store.transaction() as session:
-        if not enable_channel(session, channel):
-            raise MonitorError(f"channel {channel!r} is not disabled")
+    app.enable_channel(channel)
     click.echo(f"channel {channel} enabled")
 
 
 @alerts.command("test")
 @click.argument("channel")
-@with_runtime
-def alerts_test(rt: Runtime, channel: str) -> None:
+@with_monitor
+def alerts_test(app: Monitor, channel: str) -> None:
     """Send a test message through CHANNEL and say what happened."""
-    from ..alerts import send_test
-
-    delivered, outcome = send_test(rt, channel)
+    delivered, outcome = app.test_channel(channel)
     click.echo(outcome)
     if not delivered:
         sys.exit(1)

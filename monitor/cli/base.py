@@ -1,4 +1,4 @@
-"""The ``monitor`` group and what every command shares: the runtime from ``--config``, one-line errors."""
+"""The ``monitor`` group and what every command shares: the ``Monitor`` from ``--config``, one-line errors."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import click
 from .. import __version__
 from ..config import Config, load_config, resolve_config_path
 from ..errors import ConfigError, MonitorError
-from ..runtime import Runtime
+from ..service.core import Monitor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,8 +25,8 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-def with_runtime(func: F) -> F:
-    """Give a command its Runtime, built from ``--config``; one-line errors, exit 2 for config."""
+def with_monitor(func: F) -> F:
+    """Give a command its Monitor, built from ``--config``; one-line errors, exit 2 for config."""
 
     @click.option(
         "--config",
@@ -34,19 +34,19 @@ def with_runtime(func: F) -> F:
         type=click.Path(path_type=Path),
         help="Config file (overrides the group's).",
     )
-    @click.pass_context
+    @click.pass_context  # type: ignore[arg-type] # click's types do not follow functools.wraps
     @wraps(func)
     def wrapper(ctx: click.Context, *args: Any, config_path: Path | None = None, **kwargs: Any) -> Any:
-        rt = ctx.obj.get("runtime") if ctx.obj else None
-        if rt is None or config_path is not None:
+        app = ctx.obj.get("monitor") if ctx.obj else None
+        if app is None or config_path is not None:
             config = _load(config_path or ctx.obj.get("config_path"))
             preloaded = ctx.obj.get("plugin_host")
             same = preloaded is not None and ctx.obj.get("plugin_host_config") == config.path
-            rt = Runtime(config, host=preloaded if same else None)
-            ctx.obj["runtime"] = rt
-            ctx.call_on_close(rt.close)
+            app = Monitor(config, host=preloaded if same else None)
+            ctx.obj["monitor"] = app
+            ctx.call_on_close(app.close)
         try:
-            return func(rt, *args, **kwargs)
+            return func(app, *args, **kwargs)
         except ConfigError as exc:
             fail(str(exc), 2)
         except MonitorError as exc:

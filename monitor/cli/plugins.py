@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 from ..errors import MonitorError
-from ..runtime import Runtime
-from .base import cli, fail, with_runtime
+from ..service.core import Monitor
+from ..tools.scaffold import new_plugin
+from .base import cli, fail, with_monitor
 
 
 @cli.group(invoke_without_command=True)
@@ -39,21 +40,19 @@ def plugins(
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--hook", default=None)
 @click.option("--check", is_flag=True)
-@with_runtime
-def plugins_list(rt: Runtime, show_all: bool, as_json: bool, hook: str | None, check: bool) -> None:
+@with_monitor
+def plugins_list(app: Monitor, show_all: bool, as_json: bool, hook: str | None, check: bool) -> None:
     """List loaded plugins and the hooks each implements."""
     if check:
-        from ..plugin_check import check_plugins
-
-        problems = check_plugins(rt.plugins)
+        problems = app.check_plugins()
         for problem in problems:
             click.echo(problem)
-        loaded = sum(1 for p in rt.plugins.plugins.values() if p.status == "loaded")
+        loaded = sum(1 for p in app.plugins.plugins.values() if p.status == "loaded")
         click.echo(f"{loaded} plugins loaded, {len(problems)} problems")
         sys.exit(1 if problems else 0)
     listed = [
         p
-        for p in rt.plugins.plugins.values()
+        for p in app.plugins.plugins.values()
         if (show_all or not p.bundled or p.status != "loaded") and (hook is None or hook in p.hooks)
     ]
     if as_json:
@@ -84,8 +83,6 @@ def plugins_list(rt: Runtime, show_all: bool, as_json: bool, hook: str | None, c
 )
 def plugins_new(name: str, parent: Path) -> None:
     """Write monitor-NAME/, a pip-installable plugin with a working extractor and its tests."""
-    from ..scaffold import new_plugin
-
     try:
         scaffold = new_plugin(name, parent)
     except MonitorError as exc:

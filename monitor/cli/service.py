@@ -7,31 +7,25 @@ import json
 
 import click
 
-from ..runtime import Runtime
-from .base import cli, with_runtime
+from ..service.core import Monitor
+from .base import cli, with_monitor
 
 
 @cli.command()
 @click.option("--instance-name", default=None, help="Name of this instance in logs and leases.")
-@with_runtime
-def run(rt: Runtime, instance_name: str | None) -> None:
+@with_monitor
+def run(app: Monitor, instance_name: str | None) -> None:
     """Run the service: poll every feed at its interval until SIGTERM or SIGINT."""
-    from ..daemon import run_daemon
-
-    if instance_name:
-        rt.instance = instance_name
-    run_daemon(rt)
+    app.run(instance=instance_name)
 
 
 @cli.command()
 @click.option("--feed", "feeds", multiple=True, help="Poll only this feed (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per feed.")
-@with_runtime
-def poll(rt: Runtime, feeds: tuple[str, ...], as_json: bool) -> None:
+@with_monitor
+def poll(app: Monitor, feeds: tuple[str, ...], as_json: bool) -> None:
     """Poll every feed (or the named ones) once now and print a summary."""
-    from ..daemon import poll_all
-
-    outcomes = poll_all(rt, list(feeds))
+    outcomes = app.poll(feeds)
     for outcome in outcomes:
         click.echo(json.dumps(outcome.__dict__) if as_json else outcome.log_line())
     if not as_json:
@@ -44,15 +38,10 @@ def poll(rt: Runtime, feeds: tuple[str, ...], as_json: bool) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True)
-@with_runtime
-def feeds(rt: Runtime, as_json: bool) -> None:
+@with_monitor
+def feeds(app: Monitor, as_json: bool) -> None:
     """Show each feed's last status, error and next poll."""
-    from ..store.feeds import feed_states
-
-    rt.store.sync_feeds(rt.config.feeds)
-    with rt.store.transaction() as session:
-        states = feed_states(session)
-    for state in states:
+    for state in app.feeds():
         if as_json:
             click.echo(json.dumps(state.__dict__, default=str))
             continue
@@ -68,17 +57,14 @@ def feeds(rt: Runtime, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True)
-@with_runtime
-def status(rt: Runtime, as_json: bool) -> None:
+@with_monitor
+def status(app: Monitor, as_json: bool) -> None:
     """Instances alive, what each holds, due feeds and pending alerts."""
-    from ..store.instances import status_report
-
-    with rt.store.transaction() as session:
-        report = status_report(session, alive_within=3 * rt.config.service.heartbeat)
+    report = app.status()
     if as_json:
         click.echo(json.dumps(dataclasses.asdict(report), default=str))
         return
-    click.echo(f"store {rt.store.display_url}")
+    click.echo(f"store {app.store.display_url}")
     click.echo(f"instances alive: {len(report.instances)}")
     for i in report.instances:
         click.echo(

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..errors import MonitorError
-from ..runtime import Runtime
-from .base import cli, show, with_runtime
+from ..service.core import Monitor
+from .base import cli, show, with_monitor
 
 
 @cli.group()
@@ -20,12 +19,10 @@ def baseline() -> None:
 @baseline.command("build")
 @click.argument("article", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--replace", is_flag=True, help="Replace a stored baseline.")
-@with_runtime
-def baseline_build(rt: Runtime, article: Path | None, replace: bool) -> None:
+@with_monitor
+def baseline_build(app: Monitor, article: Path | None, replace: bool) -> None:
     """Extract the baseline from ARTICLE (default: the config's) and store it once."""
-    from ..baseline import build_baseline
-
-    result = build_baseline(rt, article, replace=replace)
+    result = app.build_baseline(article, replace=replace)
     if not result.created:
         click.echo(
             f"baseline already stored ({len(result.facts)} facts from {result.source}); "
@@ -37,15 +34,10 @@ def baseline_build(rt: Runtime, article: Path | None, replace: bool) -> None:
 
 @baseline.command("show")
 @click.option("--json", "as_json", is_flag=True)
-@with_runtime
-def baselineshow(rt: Runtime, as_json: bool) -> None:
+@with_monitor
+def baselineshow(app: Monitor, as_json: bool) -> None:
     """Print the stored baseline."""
-    from ..store.facts import baseline_facts
-
-    with rt.store.transaction() as session:
-        facts = baseline_facts(session)
-    if not facts:
-        raise MonitorError("no baseline stored: run 'monitor baseline build'")
+    facts = app.baseline()
     if as_json:
         click.echo(
             json.dumps(
@@ -72,12 +64,10 @@ def baselineshow(rt: Runtime, as_json: bool) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per change (the documented format).")
-@with_runtime
-def diff(rt: Runtime, files: tuple[Path, ...], as_json: bool) -> None:
+@with_monitor
+def diff(app: Monitor, files: tuple[Path, ...], as_json: bool) -> None:
     """Compare article FILES with what is known, in order, storing nothing."""
-    from ..compare import compare_files
-
-    for change in compare_files(rt, files):
+    for change in app.diff(files):
         if as_json:
             click.echo(json.dumps(change.as_json(), ensure_ascii=False))
         else:
@@ -93,14 +83,10 @@ def diff(rt: Runtime, files: tuple[Path, ...], as_json: bool) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True)
-@with_runtime
-def facts(rt: Runtime, as_json: bool) -> None:
+@with_monitor
+def facts(app: Monitor, as_json: bool) -> None:
     """Every key: baseline value, current value, when and where it last changed."""
-    from ..store.facts import facts_overview
-
-    with rt.store.transaction() as session:
-        rows = facts_overview(session)
-    for row in rows:
+    for row in app.facts():
         if as_json:
             click.echo(json.dumps(row.__dict__, default=str, ensure_ascii=False))
             continue
@@ -113,14 +99,10 @@ def facts(rt: Runtime, as_json: bool) -> None:
 @cli.command()
 @click.option("--limit", default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
-@with_runtime
-def changes(rt: Runtime, limit: int, as_json: bool) -> None:
+@with_monitor
+def changes(app: Monitor, limit: int, as_json: bool) -> None:
     """The timeline of changes, newest first."""
-    from ..store.facts import list_changes
-
-    with rt.store.transaction() as session:
-        rows = list_changes(session, limit=limit)
-    for c in rows:
+    for c in app.changes(limit):
         if as_json:
             click.echo(
                 json.dumps(c.as_json() | {"id": c.id, "detected": str(c.detected)}, ensure_ascii=False)
@@ -135,14 +117,10 @@ def changes(rt: Runtime, limit: int, as_json: bool) -> None:
 @click.argument("case_dir", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--verbose", "-v", is_flag=True, help="Show each miss and each extra change.")
-@with_runtime
-def eval_command(rt: Runtime, case_dir: Path, as_json: bool, verbose: bool) -> None:
+@with_monitor
+def eval_command(app: Monitor, case_dir: Path, as_json: bool, verbose: bool) -> None:
     """Precision, recall and F1 of the extractors on labelled cases in CASE_DIR."""
-    from ..articlefile import read_article_file
-    from ..baseline import baseline_article_path
-    from ..evaluate import evaluate
-
-    report = evaluate(case_dir, rt.plugins, read_article_file(baseline_article_path(rt)))
+    report = app.evaluate(case_dir)
     summary = report.as_json()
     if as_json:
         click.echo(json.dumps(summary, indent=1, ensure_ascii=False))
@@ -166,16 +144,14 @@ def eval_command(rt: Runtime, case_dir: Path, as_json: bool, verbose: bool) -> N
 @click.argument("source")
 @click.option("--extractor", "extractors", multiple=True, help="Only this extractor (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per claim.")
-@with_runtime
-def extract(rt: Runtime, source: str, extractors: tuple[str, ...], as_json: bool) -> None:
+@with_monitor
+def extract(app: Monitor, source: str, extractors: tuple[str, ...], as_json: bool) -> None:
     """Show what each extractor claims from one article: a text FILE or a URL."""
-    from ..inspection import inspect_source
-
-    for inspection in inspect_source(rt, source, extractors=list(extractors) or None):
-        article = inspection.article
+    for analysis in app.extract(source, extractors):
+        article = analysis.article
         if not as_json:
             click.echo(f"# {article.title or article.id}" + (f"  <{article.url}>" if article.url else ""))
-        for claim in inspection.result.claims:
+        for claim in analysis.claims:
             if as_json:
                 click.echo(
                     json.dumps(
@@ -195,7 +171,7 @@ def extract(rt: Runtime, source: str, extractors: tuple[str, ...], as_json: bool
                     f"{claim.key:<40} {show(claim.value):<24} {claim.confidence:.2f} [{claim.extractor}]"
                 )
                 click.echo(f"    {claim.evidence}")
-        for name in inspection.result.failed:
+        for name in analysis.failed:
             click.echo(f"extractor {name!r} failed on this article (see the log)", err=True)
-        if not inspection.result.claims and not as_json:
+        if not analysis.claims and not as_json:
             click.echo("no claims")

@@ -1,1 +1,34 @@
-"""Storage: the schema, migrations and every query the service makes."""
+"""Storage: the only code that knows SQLAlchemy.
+
+The rest of the service uses ``Store`` and the plain data it takes and
+returns; the modules beside it (schema, migrations, one file of queries per
+table group) are its insides.
+"""
+
+from .db import ArticleConflict, DeadLetter, Store
+from .engine import SchemaError, head_revision
+from .facts import BaselineFact, FactOverview
+from .feeds import FeedState
+from .instances import InstanceStatus, StatusReport
+from .intents import AlertMaterial, Decide, FeedRelease, NewArticle, Outlets
+from .outbox import OutboxRow, alert_id
+
+__all__ = [
+    "AlertMaterial",
+    "ArticleConflict",
+    "BaselineFact",
+    "DeadLetter",
+    "Decide",
+    "FactOverview",
+    "FeedRelease",
+    "FeedState",
+    "InstanceStatus",
+    "NewArticle",
+    "OutboxRow",
+    "Outlets",
+    "SchemaError",
+    "StatusReport",
+    "Store",
+    "alert_id",
+    "head_revision",
+]

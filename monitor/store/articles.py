@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..diff import value_fingerprint
+from ..facts.decide import value_fingerprint
 from ..model import Article, Claim
 from . import schema
 

@@ -1,18 +1,47 @@
-"""The store: one engine, transactions, and start-up checks."""
+"""The one door to the database: ``Store``, with named, typed methods.
+
+Every method is one transaction and speaks ``monitor.model`` dataclasses
+and the intents of ``monitor.store.intents``; sessions, rows and SQLAlchemy
+never leave ``monitor.store``. ``save_poll`` is the poll's ONE transaction:
+articles, claims, the changes they make, their outbox rows and the feed's
+new state commit together or not at all.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO
 
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import FeedConfig
-from .engine import READ_ONLY, make_engine, migrate, redact_url
+from ..errors import MonitorError
+from ..facts.decide import Known
+from ..model import Article, Change, Claim
+from . import articles as article_rows
+from . import channels as channel_rows
+from . import facts as fact_rows
+from . import feeds as feed_rows
+from . import instances as instance_rows
+from . import outbox
+from .engine import READ_ONLY, make_engine, migrate, redact_url, schema_is_current
+from .facts import BaselineFact, FactOverview
+from .feeds import FeedState
+from .instances import StatusReport
+from .intents import AlertMaterial, Decide, FeedRelease, NewArticle
+from .outbox import OutboxRow
+from .sqlite_guard import hold_instance_lock
+from .types import utcnow
 
-__all__ = ["Store"]
+__all__ = ["ArticleConflict", "DeadLetter", "Store"]
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +53,25 @@ FACTS_LOCK_ID = 0x6661637473
 FEEDS_SYNC_LOCK_ID = 0x6665656473
 
 
+class ArticleConflict(MonitorError):
+    """Another instance stored one of these articles first; nothing of this write was kept."""
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """What marking an alert dead did to its channel."""
+
+    disabled: bool  # the channel was disabled by this failure
+    notice: bool  # the operator may be told now (rate-limited per channel)
+
+
 class Store:
     def __init__(self, url: str, *, engine: Engine | None = None, pool_size: int = 10):
         self.url = url
         self.engine = engine or make_engine(url, pool_size=pool_size)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    # -- the connection --------------------------------------------------------------
 
     @property
     def display_url(self) -> str:
@@ -42,9 +85,22 @@ class Store:
         migrate(self.engine)
         return self
 
+    def schema_is_current(self) -> bool:
+        return schema_is_current(self.engine)
+
+    def hold_instance_lock(self) -> IO[str] | None:
+        """On a SQLite file, the lock that lets one ``monitor run`` use it; None otherwise."""
+        url = make_url(self.url)
+        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+            return None
+        return hold_instance_lock(Path(url.database))
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        For this package and white-box tests of it; the service calls the named methods.
+        """
         with self._sessions() as session, session.begin():
             yield session
 
@@ -63,16 +119,220 @@ class Store:
         if self.is_postgres:
             session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
 
-    def lock_facts(self, session: Session) -> None:
-        self.lock(session, FACTS_LOCK_ID)
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- feeds -------------------------------------------------------------------------
 
     def sync_feeds(self, feeds: Sequence[FeedConfig]) -> None:
         """Make the feeds table match the config, safely when instances start together."""
-        from .feeds import sync_feeds
-
         with self.transaction() as session:
             self.lock(session, FEEDS_SYNC_LOCK_ID)
-            sync_feeds(session, feeds)
+            feed_rows.sync_feeds(session, feeds)
 
-    def dispose(self) -> None:
-        self.engine.dispose()
+    def feed_states(self) -> list[FeedState]:
+        with self.transaction() as session:
+            return feed_rows.feed_states(session)
+
+    def claim_due_feeds(
+        self, owner: str, *, limit: int, lease: float, names: Sequence[str] | None = None, force: bool = False
+    ) -> list[FeedState]:
+        """Lease due feeds (or, with ``force``, every enabled one named) for ``owner``."""
+        with self.transaction() as session:
+            return feed_rows.claim_due_feeds(
+                session, owner, limit=limit, lease=lease, names=names, force=force
+            )
+
+    def release_feed(self, release: FeedRelease) -> bool:
+        with self.transaction() as session:
+            return feed_rows.release_feed(session, release.feed_id, release.owner, **release.values)
+
+    # -- articles, claims and changes: the poll's one transaction ------------------------
+
+    def seen_keys(self, keys: Iterable[str]) -> set[str]:
+        """Which identity keys are stored: indexed look-ups only."""
+        with self.read() as session:
+            return article_rows.seen_keys(session, keys)
+
+    def save_poll(
+        self,
+        articles: Sequence[NewArticle],
+        decide: Decide,
+        *,
+        feed_id: int | None,
+        channels: Sequence[str],
+        release: FeedRelease | None = None,
+    ) -> list[Change]:
+        """Store new articles, their claims, the changes ``decide`` makes and their outbox rows,
+        and the feed's new state, in ONE transaction. Raises ``ArticleConflict`` (and keeps
+        nothing) when another instance stored one of the articles first."""
+        try:
+            with self.transaction() as session:
+                claims = [claim for item in articles for claim in item.claims]
+                if claims:
+                    self.lock(session, FACTS_LOCK_ID)
+                article_rows.add_articles(
+                    session, [(item.article, item.keys, feed_id, item.failed) for item in articles]
+                )
+                article_rows.add_claims(session, claims)
+                changes = self._record(session, claims, decide, channels)
+                if release is not None:
+                    feed_rows.release_feed(session, release.feed_id, release.owner, **release.values)
+        except IntegrityError as exc:
+            raise ArticleConflict(f"another instance stored one of {len(articles)} articles first") from exc
+        return changes
+
+    def failed_articles(self, *, max_attempts: int, limit: int) -> list[tuple[Article, list[str], int]]:
+        """Articles some extractor failed on, with those extractors and the attempts so far."""
+        with self.read() as session:
+            return article_rows.failed_articles(session, max_attempts=max_attempts, limit=limit)
+
+    def save_reextraction(
+        self,
+        article_id: str,
+        claims: Sequence[Claim],
+        decide: Decide,
+        *,
+        failed: Sequence[str],
+        attempts: int,
+        give_up: bool,
+        channels: Sequence[str],
+    ) -> list[Change]:
+        """The claims of a stored article read again, the changes they make, and its new status."""
+        with self.transaction() as session:
+            if claims:
+                self.lock(session, FACTS_LOCK_ID)
+            article_rows.add_claims(session, claims)
+            changes = self._record(session, claims, decide, channels)
+            article_rows.mark_extracted(session, article_id, failed, attempts, give_up=give_up)
+        return changes
+
+    def _record(
+        self, session: Session, claims: Sequence[Claim], decide: Decide, channels: Sequence[str]
+    ) -> list[Change]:
+        if not claims:
+            return []
+        known = fact_rows.load_known(session, {c.key for c in claims})
+        decisions = decide(known, lambda key, value: fact_rows.outlets_reporting(session, key, value))
+        stored: list[Change] = []
+        alerted: list[int] = []
+        for decision in decisions:
+            [saved] = fact_rows.add_changes(session, [decision.change], status=decision.status)
+            stored.append(saved)
+            if decision.alert and saved.id is not None:
+                alerted.append(saved.id)
+        outbox.queue_alerts(session, alerted, channels)
+        return stored
+
+    # -- what is known -------------------------------------------------------------------
+
+    def baseline_facts(self) -> list[BaselineFact]:
+        with self.transaction() as session:
+            return fact_rows.baseline_facts(session)
+
+    def save_baseline(self, facts: Sequence[BaselineFact], *, replace: bool = False) -> None:
+        with self.transaction() as session:
+            fact_rows.save_baseline(session, facts, replace=replace)
+
+    def load_known(self, keys: Iterable[str] | None = None) -> Known:
+        """Baseline plus accepted changes, for ``keys`` (or every key)."""
+        with self.transaction() as session:
+            return fact_rows.load_known(session, keys)
+
+    def facts_overview(self) -> list[FactOverview]:
+        with self.transaction() as session:
+            return fact_rows.facts_overview(session)
+
+    def list_changes(self, *, limit: int = 100) -> list[Change]:
+        """The newest ``limit`` changes, newest first."""
+        with self.transaction() as session:
+            return fact_rows.list_changes(session, limit=limit)
+
+    # -- the outbox ----------------------------------------------------------------------
+
+    def claim_due_alerts(
+        self, owner: str, *, lease: float, now: datetime, channels: Sequence[str]
+    ) -> list[OutboxRow]:
+        """Lease due rows of ``channels`` that are not disabled, oldest first."""
+        with self.transaction() as session:
+            disabled = channel_rows.disabled_channels(session)
+            return outbox.claim_due_alerts(
+                session, owner, lease=lease, now=now, channels=[c for c in channels if c not in disabled]
+            )
+
+    def alert_material(self, change_ids: Sequence[int]) -> AlertMaterial:
+        with self.transaction() as session:
+            changes = fact_rows.list_changes(session, ids=change_ids)
+            articles: dict[str, Article] = {}
+            for change in changes:
+                if change.article and change.article not in articles:
+                    article = article_rows.get_article(session, change.article)
+                    if article:
+                        articles[change.article] = article
+            outlets = {c.key: fact_rows.outlets_reporting(session, c.key, c.new) for c in changes}
+        return AlertMaterial(changes, articles, outlets)
+
+    def release_alerts(self, ids: Sequence[str]) -> None:
+        """Give leased rows back untouched (a digest not due yet, a channel just disabled)."""
+        with self.transaction() as session:
+            outbox.mark_alerts(session, ids)
+
+    def mark_sent(self, ids: Sequence[str], *, attempts: int) -> None:
+        with self.transaction() as session:
+            outbox.mark_alerts(
+                session, ids, status="sent", sent_at=utcnow(), attempts=attempts, last_error=None
+            )
+
+    def mark_retry(self, ids: Sequence[str], *, attempts: int, error: str, next_attempt_at: datetime) -> None:
+        with self.transaction() as session:
+            outbox.mark_alerts(
+                session, ids, attempts=attempts, last_error=error, next_attempt_at=next_attempt_at
+            )
+
+    def mark_dead(
+        self,
+        ids: Sequence[str],
+        *,
+        attempts: int,
+        reason: str,
+        channel: str,
+        disable: bool,
+        notice_interval: float,
+    ) -> DeadLetter:
+        """Mark rows dead; disable the channel too when asked. Says whether the operator may be told."""
+        with self.transaction() as session:
+            outbox.mark_alerts(session, ids, status="dead", attempts=attempts, last_error=reason)
+            disabled = disable and channel_rows.disable_channel(session, channel, reason)
+            notice = channel_rows.take_notice_slot(session, channel, notice_interval)
+        return DeadLetter(disabled, notice)
+
+    def list_alerts(self, *, status: str | None = None, limit: int = 100) -> list[OutboxRow]:
+        with self.transaction() as session:
+            return outbox.list_alerts(session, status=status, limit=limit)
+
+    def requeue_alert(self, alert_id: str) -> bool:
+        """Put a dead alert back in the queue; False when there is no dead alert of that id."""
+        with self.transaction() as session:
+            return outbox.requeue_alert(session, alert_id)
+
+    def disabled_channels(self) -> dict[str, str]:
+        with self.transaction() as session:
+            return channel_rows.disabled_channels(session)
+
+    def enable_channel(self, name: str) -> bool:
+        with self.transaction() as session:
+            return channel_rows.enable_channel(session, name)
+
+    # -- instances -----------------------------------------------------------------------
+
+    def beat(self, instance: str) -> None:
+        with self.transaction() as session:
+            instance_rows.beat(session, instance)
+
+    def remove_instance(self, instance: str) -> None:
+        with self.transaction() as session:
+            instance_rows.remove_instance(session, instance)
+
+    def status_report(self, *, alive_within: float) -> StatusReport:
+        with self.transaction() as session:
+            return instance_rows.status_report(session, alive_within=alive_within)

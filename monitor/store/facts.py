@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, cast
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..diff import Known
-from ..model import Change, FactKind
+from ..facts.decide import Known
+from ..model import Change, ChangeKind, FactKind
 from . import schema
 from .articles import value_hash
 
@@ -120,17 +120,17 @@ def add_changes(session: Session, changes: Sequence[Change], status: str = "acce
 def _change(row: schema.Change, label: str = "") -> Change:
     return Change(
         key=row.key,
-        change=row.change,
+        change=cast(ChangeKind, row.change),
         new=row.new,
         old=row.old,
-        baseline=row.baseline,  # type: ignore[arg-type]
+        baseline=row.baseline,
         evidence=row.evidence,
         extractor=row.extractor,
         confidence=row.confidence,
-        direction=row.direction,
+        direction=cast(Literal["stronger", "weaker"] | None, row.direction),
         label=label,
         article=row.article_id,
-        id=row.id,  # type: ignore[arg-type]
+        id=row.id,
         detected=row.detected_at,
     )
 
@@ -162,8 +162,8 @@ def facts_overview(session: Session) -> list[FactOverview]:
         .where(schema.Change.status == "accepted")
         .order_by(schema.Change.id)
     )
-    for change, url, outlet in rows:
-        latest[change.key] = (change, " ".join(p for p in (outlet, url) if p) or None)
+    for row, url, outlet in rows:
+        latest[row.key] = (row, " ".join(p for p in (outlet, url) if p) or None)
     out = []
     for key in sorted(set(baseline) | set(latest)):
         base = baseline.get(key)

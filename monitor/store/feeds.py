@@ -118,4 +118,4 @@ def release_feed(session: Session, feed_id: int, owner: str, **values: object) -
         .where(or_(schema.Feed.lease_owner == owner, schema.Feed.lease_owner.is_(None)))
         .values(lease_owner=None, lease_until=None, **values)
     )
-    return bool(result.rowcount)
+    return bool(getattr(result, "rowcount", 0))

@@ -7,7 +7,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import schema
@@ -89,7 +89,7 @@ def status_report(session: Session, *, alive_within: float, now: datetime | None
     ]
     enabled = schema.Feed.enabled.is_(True)
 
-    def count(table: type, *where: object) -> int:
+    def count(table: type[schema.Base], *where: ColumnElement[bool]) -> int:
         return int(session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
 
     return StatusReport(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,9 +12,39 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from . import schema
+from .channels import disabled_channels
 from .types import utcnow
 
-__all__ = ["OutboxRow", "claim_due_alerts", "list_alerts", "mark_alerts", "requeue_alert"]
+__all__ = [
+    "OutboxRow",
+    "alert_id",
+    "claim_due_alerts",
+    "list_alerts",
+    "mark_alerts",
+    "queue_alerts",
+    "requeue_alert",
+]
+
+log = logging.getLogger(__name__)
+
+
+def alert_id(channel: str, change_ids: Sequence[int]) -> str:
+    """Stable for the same changes on the same channel, so a re-send carries the same id."""
+    digest = hashlib.sha256(f"{channel}:{','.join(map(str, sorted(change_ids)))}".encode()).hexdigest()
+    return f"alert_{digest[:26]}"
+
+
+def queue_alerts(session: Session, change_ids: Sequence[int], channels: Sequence[str]) -> None:
+    """One outbox row per channel for these changes, in the transaction that stores them."""
+    if not change_ids:
+        return
+    ids = list(change_ids)
+    disabled = disabled_channels(session)
+    for channel in channels:
+        if channel in disabled:
+            log.warning("channel %s is disabled; changes %s not queued for it", channel, ids)
+            continue
+        session.add(schema.Alert(id=alert_id(channel, ids), channel=channel, change_ids=ids))
 
 
 @dataclass(frozen=True)
@@ -98,4 +130,4 @@ def requeue_alert(session: Session, alert_id: str) -> bool:
             lease_until=None,
         )
     )
-    return bool(result.rowcount)
+    return bool(getattr(result, "rowcount", 0))

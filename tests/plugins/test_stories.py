@@ -17,7 +17,7 @@ from monitor_plugins.stories import StoryExtractor, load_story, parse_story, tra
 
 from monitor import Claim, ConfigError, PluginSettings
 from monitor.cli import cli
-from monitor.extraction import check_claim, fact_specs
+from monitor.extract.vocabulary import check_claim, fact_specs
 from monitor.plugins import PluginHost
 from monitor.rules import Analyzer, Engine, check_examples, compile_pattern
 from monitor.testing import LocalServer, Request, Response, make_article

@@ -1,6 +1,7 @@
 """Alembic environment: runs on the connection the service hands it."""
 
 from alembic import context
+from sqlalchemy import create_engine
 
 from monitor.store.schema import Base
 
@@ -8,9 +9,7 @@ config = context.config
 connection = config.attributes.get("connection")
 if connection is None:
     # The alembic command line (for writing new revisions): use the URL given.
-    from sqlalchemy import create_engine
-
-    connection = create_engine(config.get_main_option("sqlalchemy.url")).connect()
+    connection = create_engine(config.get_main_option("sqlalchemy.url") or "").connect()
 
 context.configure(
     connection=connection,

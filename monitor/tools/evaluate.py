@@ -13,13 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .articlefile import read_article_file
-from .baseline import extract_baseline, known_from_baseline
-from .diff import diff_claims
-from .errors import MonitorError
-from .extraction import extract, specs_by_key
-from .model import Article
-from .plugins import PluginHost
+from ..errors import MonitorError
+from ..facts.analysis import extract_and_diff
+from ..facts.baseline import extract_baseline, known_from_baseline
+from ..ingest.articlefile import read_article_file
+from ..model import Article
+from ..plugins import PluginHost
 
 __all__ = ["CaseResult", "EvalReport", "evaluate"]
 
@@ -88,7 +87,7 @@ def _matches(predicted: dict[str, Any], expected: dict[str, Any]) -> bool:
     new, want = predicted["new"], expected["new"]
     if expected["change"] == "event" and isinstance(want, dict) and isinstance(new, dict):
         return all(new.get(k) == v for k, v in want.items())
-    return new == want
+    return bool(new == want)
 
 
 def _published(value: Any) -> datetime | None:
@@ -98,10 +97,11 @@ def _published(value: Any) -> datetime | None:
         return None
 
 
-def evaluate(case_dir: Path, host: PluginHost, baseline: Article) -> EvalReport:
+def evaluate(case_dir: Path, host: PluginHost, baseline: Article, *, timeout: float) -> EvalReport:
+    """Each labelled case against the baseline alone; ``timeout`` is ``[service] plugin_timeout``."""
     if not case_dir.is_dir():
         raise MonitorError(f"{case_dir}: not a folder of evaluation cases")
-    baseline_facts = extract_baseline(host, baseline)
+    baseline_facts = extract_baseline(host, baseline, timeout=timeout)
     report = EvalReport()
     for text_path in sorted(case_dir.glob("*.txt")):
         label_path = text_path.with_suffix(".json")
@@ -112,10 +112,8 @@ def evaluate(case_dir: Path, host: PluginHost, baseline: Article) -> EvalReport:
         except json.JSONDecodeError as exc:
             raise MonitorError(f"{label_path}: not valid JSON: {exc}") from None
         article = read_article_file(text_path, published=_published(label.get("published")))
-        claims = extract(host, article).claims
-        known = known_from_baseline(baseline_facts)
-        changes = diff_claims(claims, known, specs_by_key(host, {c.key for c in claims}), when=None).changes
-        predicted = [c.as_json() for c in changes]
+        _, decisions = extract_and_diff(host, [article], known_from_baseline(baseline_facts), timeout=timeout)
+        predicted = [d.change.as_json() for d in decisions]
         expected = list(label.get("changes", []))
         used: set[int] = set()
         matched = 0

@@ -6,7 +6,6 @@ Whatever the bytes, ``parse_feed`` returns a ``ParsedFeed`` or raises
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import io
 import pyexpat
@@ -15,43 +14,24 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
 from xml.sax import SAXParseException
 
 import feedparser
-import lxml.html
 from feedparser.datetimes.rfc822 import timezone_names
 from feedparser.encodings import convert_to_utf8
 
-from .errors import FetchError
-from .model import Article
+from ..errors import FetchError
+from ..model import Article
+from .html import JUNK, collapse, html_to_text
+from .identity import article_id, guid_identity
 from .urls import canonical_url
 
-__all__ = [
-    "ParsedFeed",
-    "article_id",
-    "expat_warning",
-    "guid_identity",
-    "html_to_text",
-    "identity_keys",
-    "parse_feed",
-]
+__all__ = ["ParsedFeed", "expat_warning", "parse_feed"]
 
 _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 _OUTLET_CHARS = 200  # the store's outlet column
-_KEY_HASH_CHARS = 62  # "g:" + 62 hex digits fits the store's 64-character key column
-# Control characters and lone surrogates: not text, and lxml and databases refuse them.
-_JUNK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_TAG = re.compile(r"<[^>]*>?")
-_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
-# Markup still present in extracted text: the feed escaped its HTML twice.
-_LEFTOVER_MARKUP = re.compile(r"<(?:script|style|iframe|object|embed|p|div|br|img|a|span)[\s/>]", re.I)
-_SCRIPT_OPEN = re.compile(r"<(?=/?script)", re.IGNORECASE)
-_DROP_TAGS = ("script", "style", "noscript", "template", "head", "title")
-_INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd",
-    "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var"})  # fmt: skip
 # An HTML page: its first element (after any declaration and comments) is html, head or body.
 _HTML_ROOT = re.compile(rb"\s*<(?:!doctype\s+html|(?:html|head|body)[\s>])", re.IGNORECASE)
 _ZONE = re.compile(r"[+-](\d\d):?(\d\d)\s*$|\b([A-Za-z]{1,5})\s*$")
@@ -83,69 +63,12 @@ def expat_warning() -> str | None:
     )
 
 
-def article_id(guid_or_url_or_content: str) -> str:
-    return hashlib.sha256(guid_or_url_or_content.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def guid_identity(guid: str, feed: str | None) -> str:
-    """A guid as an identity: global when it looks global (a URL, a tag: or urn: id),
-    otherwise scoped to its feed - two feeds' item "1" are not one article."""
-    if re.match(r"^(?:[a-z][a-z0-9+.-]*://|tag:|urn:)", guid, re.IGNORECASE) and len(guid) >= 12:
-        return guid
-    return f"{feed or ''}\n{guid}"
-
-
-def identity_keys(article: Article) -> list[str]:
-    keys = []
-    if article.guid:
-        keys.append("g:" + article_id(guid_identity(article.guid, article.feed))[:_KEY_HASH_CHARS])
-    if url := canonical_url(article.url, keep_fragment=True) if article.url else None:
-        keys.append("u:" + article_id(url)[:_KEY_HASH_CHARS])
-    return keys or ["c:" + article_id(f"{article.title}\n{article.text}")[:_KEY_HASH_CHARS]]
-
-
-def html_to_text(html: str) -> str:
-    """Plain text of HTML (a fragment or a page): scripts and styles dropped, never raises."""
-    text = html if isinstance(html, str) else ""
-    for _ in range(3):
-        text = _html_to_text_once(text)
-        if not _LEFTOVER_MARKUP.search(text):
-            break
-    # Text that still spells "<script" (an article about the tag) is defanged, for any consumer that
-    # forgets to escape: its "<" becomes U+2039.
-    return _SCRIPT_OPEN.sub("\u2039", text)
-
-
-def _html_to_text_once(html: str) -> str:
-    html = _JUNK.sub("", html)
-    if "<" not in html and "&" not in html:
-        return _collapse(html)
-    try:
-        # A parser per call (about 2 microseconds): lxml parsers must not be shared between threads.
-        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
-        root = lxml.html.document_fromstring(html.encode("utf-8"), parser=parser)
-        for element in list(root.iter(*_DROP_TAGS)):
-            element.drop_tree()
-        for element in root.iter():
-            if isinstance(element.tag, str) and element.tag not in _INLINE_TAGS:
-                element.text, element.tail = " " + (element.text or ""), " " + (element.tail or "")
-        text = _collapse(_JUNK.sub("", root.text_content()))
-    except Exception:  # lxml raises on empty or odd documents
-        text = ""
-    # libxml2 gives up on markup nested over 2048 deep: a crude strip is better than nothing.
-    return text or _collapse(unescape(_TAG.sub(" ", _SCRIPT_OR_STYLE.sub(" ", html))))
-
-
-def _collapse(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _plain(value: Any, detail: Mapping[str, Any] | None) -> str:
     """Text of a title: HTML only when feedparser says it is HTML."""
     if not isinstance(value, str):
         return ""
     is_html = "html" in str((detail or {}).get("type", ""))
-    return html_to_text(value) if is_html else _collapse(_JUNK.sub("", value))
+    return html_to_text(value) if is_html else collapse(JUNK.sub("", value))
 
 
 def _short(exc: BaseException) -> str:
@@ -330,8 +253,9 @@ def _entry_time(entry: dict[str, Any], fetched: datetime) -> datetime | None:
     for key in ("published", "updated", "created"):
         if _bad_zone(dict.get(entry, key)):  # dict.get: no feedparser fallback from one key to another
             continue
+        parsed: Any = dict.get(entry, f"{key}_parsed")
         try:
-            moment = datetime(*dict.get(entry, f"{key}_parsed")[:6], tzinfo=UTC)
+            moment = datetime(*parsed[:6]).replace(tzinfo=UTC)
         except (TypeError, ValueError, OverflowError):
             continue
         if _EARLIEST <= moment <= fetched + timedelta(days=1):
@@ -357,8 +281,8 @@ def _item(entry: Mapping[str, Any], published: datetime, base: str, site: set[st
     url = canonical_url(link, base) if isinstance(link, str) else None
     if url in site or (url and urlsplit(url).path in ("", "/") and not urlsplit(url).query):
         url = None  # the site's home page or the feed itself: not this item's address
-    anchored = canonical_url(link, base, keep_fragment=True) if url else None
-    guid = _JUNK.sub("", guid).strip()[:cap] if isinstance(guid := entry.get("id"), str) else ""
+    anchored = canonical_url(link, base, keep_fragment=True) if url and isinstance(link, str) else None
+    guid = JUNK.sub("", guid).strip()[:cap] if isinstance(guid := entry.get("id"), str) else ""
     return _Item(
         title=_plain(entry.get("title"), entry.get("title_detail"))[:cap],
         text=text[:cap],
@@ -384,7 +308,9 @@ def _make_distinct(items: list[_Item]) -> tuple[list[_Item], bool]:
     first: dict[tuple[str | None, ...], _Item] = {}
     for i in items:
         first.setdefault((i.guid, None, i.title, i.text) if i.guid else (None, i.url, i.title, i.text), i)
-    anchors = Counter(url for url, _ in {(i.url, i.anchored) for i in first.values() if i.url})
+    anchors: Counter[str | None] = Counter(
+        url for url, _ in {(i.url, i.anchored) for i in first.values() if i.url}
+    )
     items = [replace(i, url=i.anchored) if anchors[i.url] > 1 else i for i in first.values()]
     common_urls, common_guids = _common(i.url for i in items), _common(i.guid for i in items)
     unstable, kept, owner = bool(common_urls or common_guids), list[_Item](), dict[str, int]()

@@ -18,9 +18,9 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from string import Template
 
-from . import __version__
-from .errors import MonitorError
-from .plugins import ENTRY_POINT_GROUP
+from .. import __version__
+from ..errors import MonitorError
+from ..plugins import ENTRY_POINT_GROUP
 
 __all__ = ["PluginNames", "Scaffold", "ScaffoldError", "new_plugin", "plugin_names", "render"]
 

@@ -1,4 +1,8 @@
-"""Everything a command needs, built once from the config: store, plugins, HTTP session."""
+"""What every stage needs, built lazily from the config: the store, the plugins, the HTTP session.
+
+The poll, the daemon and delivery take a ``Runtime``; commands use the
+``Monitor`` over it (``monitor.service.core``).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ from functools import cached_property
 
 import requests
 
-from .api import PluginSettings
-from .config import Config
-from .plugins import PluginHost
-from .store.db import Store
+from ..api import PluginSettings
+from ..config import Config
+from ..ingest.fetch import make_session
+from ..plugins import PluginHost
+from ..redact import redact_logs
+from ..store import Store
 
 __all__ = ["Runtime"]
 
@@ -47,9 +53,6 @@ class Runtime:
 
     @cached_property
     def http(self) -> requests.Session:
-        from .fetch import make_session
-        from .redact import redact_logs
-
         # urllib3 logs each request line at DEBUG; feed URLs with credentials
         # or query tokens must not appear there.
         for feed in self.config.feeds:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import inspect
 
-from .api import Extractor, Notifier
-from .model import FactSpec
-from .plugins import PluginHost
+from ..api import Extractor, Notifier
+from ..model import FactSpec
+from ..plugins import PluginHost
 
 __all__ = ["check_plugins"]
 

@@ -2,49 +2,51 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import requests
 from lxml import html as lxml_html
 
-from .articlefile import read_article_file
-from .errors import FetchError, MonitorError
-from .extraction import ExtractionResult, extract
-from .feeds import article_id, html_to_text, parse_feed
-from .fetch import fetch_feed
-from .model import Article
-from .runtime import Runtime
+from ..config import ServiceConfig
+from ..errors import FetchError, MonitorError
+from ..facts.analysis import Analysis, analyse
+from ..ingest.articlefile import read_article_file
+from ..ingest.fetch import fetch_feed
+from ..ingest.html import html_to_text
+from ..ingest.identity import article_id
+from ..ingest.parse import parse_feed
+from ..model import Article
+from ..plugins import PluginHost
 
-__all__ = ["Inspection", "inspect_source"]
-
-
-@dataclass(frozen=True)
-class Inspection:
-    article: Article
-    result: ExtractionResult
+__all__ = ["inspect_source"]
 
 
-def inspect_source(rt: Runtime, source: str, *, extractors: list[str] | None = None) -> list[Inspection]:
+def inspect_source(
+    host: PluginHost,
+    http: requests.Session,
+    service: ServiceConfig,
+    source: str,
+    *,
+    extractors: list[str] | None = None,
+) -> list[Analysis]:
     """Extract claims from a plain-text file, or from a URL (an article page or a feed)."""
-    if urlsplit(source).scheme in ("http", "https"):
-        articles = _articles_from_url(rt, source)
-    else:
-        articles = [read_article_file(Path(source))]
-    host = rt.plugins
     if extractors:
         unknown = sorted(set(extractors) - set(host.extractors))
         if unknown:
             raise MonitorError(
                 f"no extractor named {', '.join(unknown)} (loaded: {', '.join(host.extractors)})"
             )
-        host.extractors = {name: e for name, e in host.extractors.items() if name in extractors}
-    return [Inspection(a, extract(host, a, timeout=rt.config.service.plugin_timeout)) for a in articles]
+    if urlsplit(source).scheme in ("http", "https"):
+        articles = _articles_from_url(http, service, source)
+    else:
+        articles = [read_article_file(Path(source))]
+    return [analyse(host, a, timeout=service.plugin_timeout, only=extractors or None) for a in articles]
 
 
-def _articles_from_url(rt: Runtime, url: str) -> list[Article]:
-    fetched = fetch_feed(rt.http, url, service=rt.config.service)
+def _articles_from_url(http: requests.Session, service: ServiceConfig, url: str) -> list[Article]:
+    fetched = fetch_feed(http, url, service=service)
     body = fetched.body or b""
     now = datetime.now(UTC)
     if "html" not in fetched.headers.get("content-type", "") or body.lstrip()[:5].lower() == b"<?xml":
@@ -56,8 +58,8 @@ def _articles_from_url(rt: Runtime, url: str) -> list[Article]:
                 url=fetched.url,
                 fetched=now,
                 outlet=None,
-                max_entries=rt.config.service.max_entries,
-                max_field_chars=rt.config.service.max_field_chars,
+                max_entries=service.max_entries,
+                max_field_chars=service.max_field_chars,
             )
             return parsed.articles
         except FetchError:

@@ -16,23 +16,18 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 from types import FrameType
-from typing import IO
 from urllib.parse import urlsplit
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy.engine import make_url
 
-from .baseline import ensure_baseline
-from .errors import MonitorError
-from .feeds import expat_warning
-from .pipeline import PollOutcome, next_poll_after_failure, poll_feed, retry_failed_extractions
+from ..deliver.delivery import Deliverer
+from ..errors import MonitorError
+from ..facts.baseline import ensure_baseline
+from ..ingest.parse import expat_warning
+from ..store import FeedRelease, FeedState, SchemaError, head_revision
+from .poll import PollOutcome, next_poll_after_failure, poll_feed, retry_failed_extractions
 from .runtime import Runtime
-from .store.engine import SchemaError, head_revision, schema_is_current
-from .store.feeds import FeedState, claim_due_feeds, release_feed
-from .store.instances import beat, remove_instance
-from .store.sqlite_guard import hold_instance_lock
 
 __all__ = ["Poller", "poll_all", "run_daemon"]
 
@@ -59,15 +54,9 @@ class Poller:
     def claim(
         self, limit: int, *, names: Sequence[str] | None = None, force: bool = False
     ) -> list[FeedState]:
-        with self.rt.store.transaction() as session:
-            return claim_due_feeds(
-                session,
-                self.rt.instance,
-                limit=limit,
-                lease=self.rt.config.service.lease,
-                names=names,
-                force=force,
-            )
+        return self.rt.store.claim_due_feeds(
+            self.rt.instance, limit=limit, lease=self.rt.config.service.lease, names=names, force=force
+        )
 
     def poll(self, feed: FeedState) -> PollOutcome:
         host = urlsplit(feed.url).hostname or ""
@@ -87,16 +76,20 @@ class Poller:
         now = datetime.now(UTC)
         failures = feed.consecutive_failures + 1
         try:
-            with self.rt.store.transaction() as session:
-                release_feed(
-                    session,
+            self.rt.store.release_feed(
+                FeedRelease(
                     feed.id,
                     self.rt.instance,
-                    last_poll_at=now,
-                    last_error=error[:2000],
-                    consecutive_failures=failures,
-                    next_poll_at=next_poll_after_failure(failures, feed, self.rt.config.service, now, None),
+                    {
+                        "last_poll_at": now,
+                        "last_error": error[:2000],
+                        "consecutive_failures": failures,
+                        "next_poll_at": next_poll_after_failure(
+                            failures, feed, self.rt.config.service, now, None
+                        ),
+                    },
                 )
+            )
         except Exception:
             log.exception("could not release %s; its lease will expire", feed.name)
 
@@ -143,7 +136,7 @@ def poll_all(rt: Runtime, names: Sequence[str] | None = None) -> list[PollOutcom
     if unknown:
         raise MonitorError(f"no feed named {', '.join(map(repr, unknown))} in {rt.config.source}")
     rt.store.sync_feeds(rt.config.feeds)
-    ensure_baseline(rt)
+    ensure_baseline(rt.store, rt.plugins, rt.config)
     poller = Poller(rt, on_outcome=lambda outcome: None)
     try:
         outcomes = poller.poll_once(list(names) if names else None)
@@ -151,13 +144,6 @@ def poll_all(rt: Runtime, names: Sequence[str] | None = None) -> list[PollOutcom
         poller.shutdown()
     retry_failed_extractions(rt)
     return sorted(outcomes, key=lambda o: o.feed)
-
-
-def _sqlite_lock(rt: Runtime) -> IO[str] | None:
-    url = make_url(rt.config.database_url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    return hold_instance_lock(Path(url.database))
 
 
 def _retry_extractions(rt: Runtime) -> None:
@@ -171,9 +157,8 @@ def _heartbeat(rt: Runtime, fatal: list[str] | None = None) -> None:
     """Say this instance is alive, and stop it if a newer version changed the schema
     under it: writing with an older idea of the tables could corrupt them."""
     try:
-        with rt.store.transaction() as session:
-            beat(session, rt.instance)
-        if fatal is not None and not schema_is_current(rt.store.engine):
+        rt.store.beat(rt.instance)
+        if fatal is not None and not rt.store.schema_is_current():
             fatal.append(
                 f"the database schema is no longer revision {head_revision()} (a newer monitor migrated it); "
                 "this instance stops instead of writing to it - upgrade it"
@@ -182,9 +167,9 @@ def _heartbeat(rt: Runtime, fatal: list[str] | None = None) -> None:
         log.exception("heartbeat failed; retrying")
 
 
-def _deliver(deliverer: object) -> None:
+def _deliver(deliverer: Deliverer) -> None:
     try:
-        deliverer.deliver_due()  # type: ignore[attr-defined]
+        deliverer.deliver_due()
     except Exception:
         log.exception("alert delivery pass failed; retrying at the next tick")
 
@@ -194,10 +179,10 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
     stop = stop or threading.Event()
     received: list[str] = []
     fatal: list[str] = []
-    lock = _sqlite_lock(rt)
+    lock = rt.store.hold_instance_lock()
     rt.store.sync_feeds(rt.config.feeds)
     _heartbeat(rt)
-    ensure_baseline(rt)
+    ensure_baseline(rt.store, rt.plugins, rt.config)
     if warning := expat_warning():
         log.warning("%s", warning)
     rt.plugins  # noqa: B018 - load plugins before the first tick, and log their failures once
@@ -236,8 +221,6 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
         misfire_grace_time=None,
     )
     if rt.config.channels:
-        from .alerts import Deliverer
-
         deliverer = Deliverer(rt)  # a bad channel fails here, at start, with one line
         scheduler.add_job(
             _deliver,
@@ -273,8 +256,7 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
     finally:
         scheduler.shutdown(wait=True)
         poller.shutdown()
-        with rt.store.transaction() as session:
-            remove_instance(session, rt.instance)
+        rt.store.remove_instance(rt.instance)
         if lock is not None:
             lock.close()
         log.info("monitor stopped")

@@ -26,8 +26,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import requests
 import urllib3.exceptions as u3
 
-from .config import ServiceConfig
-from .errors import FetchError
+from ..config import ServiceConfig
+from ..errors import FetchError
 
 __all__ = ["FetchResult", "fetch_feed", "is_private_address", "make_session", "parse_retry_after"]
 

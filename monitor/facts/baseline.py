@@ -6,15 +6,14 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from .articlefile import read_article_file
-from .diff import Known, pick_claims
-from .errors import MonitorError
-from .extraction import extract, specs_by_key
-from .model import Article
-from .plugins import PluginHost
-from .runtime import Runtime
-from .store import facts as fact_store
-from .store.facts import BaselineFact
+from ..config import Config
+from ..errors import MonitorError
+from ..ingest.articlefile import read_article_file
+from ..model import Article
+from ..plugins import PluginHost
+from ..store import BaselineFact, Store
+from .analysis import analyse
+from .decide import Known, pick_claims
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +34,9 @@ class BuildResult:
     source: str
 
 
-def extract_baseline(host: PluginHost, article: Article) -> list[BaselineFact]:
-    claims = pick_claims(extract(host, article).claims)
-    specs = specs_by_key(host, {c.key for c in claims})
+def extract_baseline(host: PluginHost, article: Article, *, timeout: float) -> list[BaselineFact]:
+    claims = pick_claims(analyse(host, article, timeout=timeout).claims)
+    specs = host.vocabulary.specs_by_key({c.key for c in claims})
     source = article.url or article.outlet or article.id
     return sorted(
         (
@@ -56,42 +55,39 @@ def known_from_baseline(facts: list[BaselineFact]) -> Known:
     return known
 
 
-def baseline_article_path(rt: Runtime, explicit: Path | None = None) -> Path:
-    path = explicit or rt.config.baseline_article
+def baseline_article_path(config: Config, explicit: Path | None = None) -> Path:
+    path = explicit or config.baseline_article
     if path is None:
-        raise MonitorError(f"no baseline article given and none in [baseline] of {rt.config.source}")
+        raise MonitorError(f"no baseline article given and none in [baseline] of {config.source}")
     return path
 
 
-def build_baseline(rt: Runtime, path: Path | None = None, *, replace: bool = False) -> BuildResult:
+def build_baseline(
+    store: Store, host: PluginHost, config: Config, path: Path | None = None, *, replace: bool = False
+) -> BuildResult:
     """Store the baseline once; building again is a no-op unless ``replace``."""
-    path = baseline_article_path(rt, path)
-    with rt.store.transaction() as session:
-        existing = fact_store.baseline_facts(session)
-        if existing and not replace:
-            return BuildResult(False, existing, existing[0].source)
-    facts = extract_baseline(rt.plugins, read_article_file(path))
+    path = baseline_article_path(config, path)
+    existing = store.baseline_facts()
+    if existing and not replace:
+        return BuildResult(False, existing, existing[0].source)
+    facts = extract_baseline(host, read_article_file(path), timeout=config.service.plugin_timeout)
     if not facts:
         raise MonitorError(f"{path}: the extractors found no facts; the baseline was not stored")
     facts = [
         BaselineFact(f.key, f.kind, f.value, f.evidence, f.extractor, f.confidence, path.name) for f in facts
     ]
-    with rt.store.transaction() as session:
-        fact_store.save_baseline(session, facts, replace=replace)
+    store.save_baseline(facts, replace=replace)
     return BuildResult(True, facts, path.name)
 
 
-def ensure_baseline(rt: Runtime) -> BuildResult | None:
+def ensure_baseline(store: Store, host: PluginHost, config: Config) -> BuildResult | None:
     """Build the baseline from the configured article if none is stored yet.
 
     Without a baseline every first claim would be "new"; the service builds
     it on first start so that a fresh install alerts on real changes only.
     """
-    if rt.config.baseline_article is None:
+    if config.baseline_article is None or store.baseline_facts():
         return None
-    with rt.store.transaction() as session:
-        if fact_store.baseline_facts(session):
-            return None
-    result = build_baseline(rt)
+    result = build_baseline(store, host, config)
     log.info("baseline built from %s: %d facts", result.source, len(result.facts))
     return result

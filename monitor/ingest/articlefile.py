@@ -9,8 +9,8 @@ import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import MonitorError
-from .model import Article
+from ..errors import MonitorError
+from ..model import Article
 
 __all__ = ["parse_article_text", "read_article_file"]
 

@@ -10,15 +10,27 @@ value, close in time) is already known.
 
 from __future__ import annotations
 
+import fnmatch
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from .model import Change, Claim, FactSpec
+from ..config import PolicyRule
+from ..model import Article, Change, Claim, FactSpec
 
-__all__ = ["DiffResult", "Known", "KnownEvent", "diff_claims", "pick_claims", "value_fingerprint"]
+__all__ = [
+    "Decision",
+    "DiffResult",
+    "Known",
+    "KnownEvent",
+    "decide",
+    "diff_claims",
+    "pick_claims",
+    "rule_for",
+    "value_fingerprint",
+]
 
 # Two reports of an equal event this close in time are the same event.
 EVENT_WINDOW = timedelta(days=3)
@@ -130,3 +142,58 @@ def diff_claims(
         known.apply(change, when)
         result.changes.append(change)
     return result
+
+
+# -- the decision: diff plus the policy's quorum -----------------------------------
+
+DEFAULT_RULE = PolicyRule("*")
+ChangeStatus = Literal["accepted", "pending", "disputed"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to store for one change: its status, and whether it is alerted."""
+
+    change: Change
+    status: ChangeStatus
+    alert: bool
+
+
+def rule_for(policy: Sequence[PolicyRule], key: str) -> PolicyRule:
+    """The first rule whose glob (or topic name) matches ``key``."""
+    for rule in policy:
+        if fnmatch.fnmatchcase(key, rule.match) or key.startswith(rule.match + "."):
+            return rule
+    return DEFAULT_RULE
+
+
+def decide(
+    articles: Sequence[tuple[Article, Sequence[Claim]]],
+    known: Known,
+    specs: Mapping[str, FactSpec],
+    policy: Sequence[PolicyRule],
+    outlets: Callable[[str, Any], int],
+    *,
+    now: datetime,
+) -> list[Decision]:
+    """Each article's claims against ``known``, oldest article first, under the policy.
+
+    Touches nothing but its arguments: ``outlets(key, value)`` says how many
+    distinct outlets report a value (the store counts, these articles'
+    claims included). With a quorum above one, a change is accepted only
+    once that many outlets report the value; until then a contradicting
+    report is ``disputed`` (alerted if the rule says so) and a new key waits
+    as ``pending``.
+    """
+    decisions: list[Decision] = []
+    for article, claims in sorted(articles, key=lambda item: item[0].published or now):
+        for change in diff_claims(claims, known, specs, when=article.published).changes:
+            rule = rule_for(policy, change.key)
+            status: ChangeStatus = "accepted"
+            if change.change != "event" and rule.quorum > 1 and outlets(change.key, change.new) < rule.quorum:
+                status = "disputed" if change.change == "changed" else "pending"
+                if status == "disputed":
+                    change = replace(change, change="disputed")
+            alert = status == "accepted" or (status == "disputed" and rule.disputed)
+            decisions.append(Decision(change, status, alert))
+    return decisions

@@ -18,20 +18,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
-from .config import ServiceConfig
-from .diff import diff_claims
-from .errors import FetchError
-from .extraction import extract, specs_by_key
-from .feeds import identity_keys, parse_feed
-from .fetch import fetch_feed
-from .model import Article, Change, Claim
+from ..config import ServiceConfig
+from ..errors import FetchError
+from ..facts.analysis import Analysis, analyse, decider
+from ..ingest.fetch import fetch_feed
+from ..ingest.identity import unseen
+from ..ingest.parse import parse_feed
+from ..model import Article, Change
+from ..store import ArticleConflict, FeedRelease, FeedState, NewArticle
 from .runtime import Runtime
-from .store import articles as article_store
-from .store import facts as fact_store
-from .store.feeds import FeedState, release_feed
 
 __all__ = ["PollOutcome", "next_poll_after_failure", "next_poll_after_success", "poll_feed", "store_articles"]
 
@@ -92,7 +87,11 @@ def poll_feed(rt: Runtime, feed: FeedState, *, now: datetime | None = None) -> P
         fetched = fetch_feed(
             rt.http, feed.url, service=service, etag=feed.etag, last_modified=feed.last_modified
         )
-        state = {"etag": fetched.etag, "last_modified": fetched.last_modified, "last_status": fetched.status}
+        state: dict[str, object] = {
+            "etag": fetched.etag,
+            "last_modified": fetched.last_modified,
+            "last_status": fetched.status,
+        }
         if fetched.not_modified:
             return _finish(rt, feed, now, started, state, status=fetched.status, skipped="not modified")
         body_hash = hashlib.sha256(fetched.body or b"").hexdigest()
@@ -146,8 +145,7 @@ def _finish(
     entries: int = 0,
 ) -> PollOutcome:
     if state is not None:
-        with rt.store.transaction() as session:
-            release_feed(session, feed.id, rt.instance, **_success_state(rt, feed, now, 0), **state)
+        rt.store.release_feed(FeedRelease(feed.id, rt.instance, _success_state(rt, feed, now, 0) | state))
     return PollOutcome(
         feed.name,
         status,
@@ -180,35 +178,23 @@ def _fail(rt: Runtime, feed: FeedState, now: datetime, started: float, exc: Fetc
         log.warning(
             "feed %s has failed %d times in a row; backing off (last error: %s)", feed.name, failures, exc
         )
-    with rt.store.transaction() as session:
-        release_feed(
-            session,
+    rt.store.release_feed(
+        FeedRelease(
             feed.id,
             rt.instance,
-            last_poll_at=now,
-            last_status=exc.status,
-            last_error=str(exc),
-            consecutive_failures=failures,
-            last_new=0,
-            next_poll_at=next_poll_after_failure(failures, feed, rt.config.service, now, exc.retry_after),
+            {
+                "last_poll_at": now,
+                "last_status": exc.status,
+                "last_error": str(exc),
+                "consecutive_failures": failures,
+                "last_new": 0,
+                "next_poll_at": next_poll_after_failure(
+                    failures, feed, rt.config.service, now, exc.retry_after
+                ),
+            },
         )
+    )
     return PollOutcome(feed.name, exc.status, error=str(exc), duration=time.perf_counter() - started)
-
-
-def _unseen(rt: Runtime, items: Sequence[Article]) -> list[tuple[Article, list[str]]]:
-    # The article's own id is a key too: two identities that hash to one id
-    # are one row, whatever their guid or link say.
-    keyed = [(article, [*identity_keys(article), f"i:{article.id}"]) for article in items]
-    with rt.store.read() as session:
-        seen = article_store.seen_keys(session, (k for _, keys in keyed for k in keys))
-    fresh: list[tuple[Article, list[str]]] = []
-    batch: set[str] = set()
-    for article, keys in keyed:
-        if any(k in seen or k in batch for k in keys):
-            continue
-        batch.update(keys)
-        fresh.append((article, keys))
-    return fresh
 
 
 def store_articles(
@@ -219,71 +205,47 @@ def store_articles(
     state: dict[str, object] | None = None,
     now: datetime | None = None,
 ) -> tuple[int, int]:
-    """Dedup, enrich, extract, diff and store ``items``; returns (new articles, changes)."""
+    """Dedup, enrich, extract, decide and store ``items``; returns (new articles, changes)."""
     now = now or datetime.now(UTC)
-    fresh = _unseen(rt, items)
-    extracted: list[tuple[Article, list[str], list[Claim], list[str]]] = []
+    fresh = unseen(items, rt.store.seen_keys)
+    analysed: list[tuple[Analysis, list[str]]] = []
     for article, keys in fresh:
         full_text = rt.plugins.fetch_full_text(article)
         if full_text:
             article = replace(article, text=full_text[: rt.config.service.max_field_chars * 10])
-        result = extract(rt.plugins, article, timeout=rt.config.service.plugin_timeout)
-        extracted.append((article, keys, result.claims, result.failed))
+        analysed.append((analyse(rt.plugins, article, timeout=rt.config.service.plugin_timeout), keys))
     for attempt in (1, 2):
         try:
-            return _store(rt, extracted, feed, state, now)
-        except IntegrityError:
+            return _store(rt, analysed, feed, state, now)
+        except ArticleConflict:
             # Another instance stored one of these articles meanwhile: drop
             # what is now known and try once more.
             if attempt == 2:
                 raise
-            still_new = {a.id for a, _ in _unseen(rt, [a for a, *_ in extracted])}
-            extracted = [item for item in extracted if item[0].id in still_new]
+            still_new = {a.id for a, _ in unseen([a.article for a, _ in analysed], rt.store.seen_keys)}
+            analysed = [item for item in analysed if item[0].article.id in still_new]
     raise AssertionError("unreachable")
 
 
 def _store(
     rt: Runtime,
-    extracted: Sequence[tuple[Article, list[str], list[Claim], list[str]]],
+    analysed: Sequence[tuple[Analysis, list[str]]],
     feed: FeedState | None,
     state: dict[str, object] | None,
     now: datetime,
 ) -> tuple[int, int]:
-    with rt.store.transaction() as session:
-        claims = [claim for *_, claims, _ in extracted for claim in claims]
-        if claims:
-            rt.store.lock_facts(session)
-        feed_id = feed.id if feed else None
-        article_store.add_articles(
-            session,
-            [(article, keys, feed_id, failed) for article, keys, _, failed in extracted],
-        )
-        article_store.add_claims(session, claims)
-        stored_changes = _diff_and_record(rt, session, [(a, c) for a, _, c, _ in extracted], now)
-        if feed is not None and state is not None:
-            release_feed(
-                session, feed.id, rt.instance, **_success_state(rt, feed, now, len(extracted)), **state
-            )
-    _log_changes(stored_changes)
-    return len(extracted), len(stored_changes)
-
-
-def _diff_and_record(
-    rt: Runtime, session: Session, articles: Sequence[tuple[Article, list[Claim]]], now: datetime
-) -> list[Change]:
-    """Diff each article's claims against what is known, oldest first, and store the changes."""
-    from .alerts import record_changes
-
-    claims = [claim for _, article_claims in articles for claim in article_claims]
-    if not claims:
-        return []
-    known = fact_store.load_known(session, {c.key for c in claims})
-    specs = specs_by_key(rt.plugins, {c.key for c in claims})
-    stored: list[Change] = []
-    for article, article_claims in sorted(articles, key=lambda item: item[0].published or now):
-        changes = diff_claims(article_claims, known, specs, when=article.published).changes
-        stored += record_changes(session, rt, changes)
-    return stored
+    release = None
+    if feed is not None and state is not None:
+        release = FeedRelease(feed.id, rt.instance, _success_state(rt, feed, now, len(analysed)) | state)
+    changes = rt.store.save_poll(
+        [NewArticle(a.article, keys, a.claims, a.failed) for a, keys in analysed],
+        decider(rt.plugins, [a for a, _ in analysed], policy=rt.config.policy, now=now),
+        feed_id=feed.id if feed else None,
+        channels=[c.name for c in rt.config.channels],
+        release=release,
+    )
+    _log_changes(changes)
+    return len(analysed), len(changes)
 
 
 def _log_changes(changes: Sequence[Change]) -> None:
@@ -299,18 +261,20 @@ def retry_failed_extractions(rt: Runtime, *, limit: int = 20) -> int:
     After ``MAX_EXTRACT_ATTEMPTS`` the article is marked abandoned and an
     error names it: it is never silently taken as done. Returns the changes stored.
     """
-    with rt.store.read() as session:
-        pending = article_store.failed_articles(session, max_attempts=MAX_EXTRACT_ATTEMPTS, limit=limit)
+    pending = rt.store.failed_articles(max_attempts=MAX_EXTRACT_ATTEMPTS, limit=limit)
     total = 0
     for article, failed, attempts in pending:
-        result = extract(rt.plugins, article, timeout=rt.config.service.plugin_timeout, only=failed)
+        result = analyse(rt.plugins, article, timeout=rt.config.service.plugin_timeout, only=failed)
         give_up = bool(result.failed) and attempts + 1 >= MAX_EXTRACT_ATTEMPTS
-        with rt.store.transaction() as session:
-            if result.claims:
-                rt.store.lock_facts(session)
-            article_store.add_claims(session, result.claims)
-            changes = _diff_and_record(rt, session, [(article, result.claims)], datetime.now(UTC))
-            article_store.mark_extracted(session, article.id, result.failed, attempts + 1, give_up=give_up)
+        changes = rt.store.save_reextraction(
+            article.id,
+            result.claims,
+            decider(rt.plugins, [result], policy=rt.config.policy),
+            failed=result.failed,
+            attempts=attempts + 1,
+            give_up=give_up,
+            channels=[c.name for c in rt.config.channels],
+        )
         _log_changes(changes)
         total += len(changes)
         if give_up:

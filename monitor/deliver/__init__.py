@@ -1,0 +1,1 @@
+"""Deliver: the outbox, the channels, delivery with retries, and how an alert reads."""

@@ -1,0 +1,62 @@
+"""Who an article is: its id and the identity keys dedup looks up.
+
+An entry is known when any of its keys is stored: its guid (scoped to its
+feed when it does not look global), its canonical link, or, with neither,
+its content. The store looks the keys up; ``monitor.service.poll`` drops
+the known ones before anything is parsed further.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Sequence
+
+from ..model import Article
+from .urls import canonical_url
+
+__all__ = ["article_id", "guid_identity", "identity_keys", "unseen"]
+
+_KEY_HASH_CHARS = 62  # "g:" + 62 hex digits fits the store's 64-character key column
+
+
+def article_id(guid_or_url_or_content: str) -> str:
+    return hashlib.sha256(guid_or_url_or_content.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def guid_identity(guid: str, feed: str | None) -> str:
+    """A guid as an identity: global when it looks global (a URL, a tag: or urn: id),
+    otherwise scoped to its feed - two feeds' item "1" are not one article."""
+    if re.match(r"^(?:[a-z][a-z0-9+.-]*://|tag:|urn:)", guid, re.IGNORECASE) and len(guid) >= 12:
+        return guid
+    return f"{feed or ''}\n{guid}"
+
+
+def identity_keys(article: Article) -> list[str]:
+    keys = []
+    if article.guid:
+        keys.append("g:" + article_id(guid_identity(article.guid, article.feed))[:_KEY_HASH_CHARS])
+    if url := canonical_url(article.url, keep_fragment=True) if article.url else None:
+        keys.append("u:" + article_id(url)[:_KEY_HASH_CHARS])
+    return keys or ["c:" + article_id(f"{article.title}\n{article.text}")[:_KEY_HASH_CHARS]]
+
+
+def unseen(
+    items: Sequence[Article], seen: Callable[[Iterable[str]], set[str]]
+) -> list[tuple[Article, list[str]]]:
+    """The items not known yet, each with its identity keys; the first of two equal items wins.
+
+    ``seen`` is the store's look-up of which keys it holds. The article's own
+    id is a key too: two identities that hash to one id are one row,
+    whatever their guid or link say.
+    """
+    keyed = [(article, [*identity_keys(article), f"i:{article.id}"]) for article in items]
+    known = seen(k for _, keys in keyed for k in keys)
+    fresh: list[tuple[Article, list[str]]] = []
+    batch: set[str] = set()
+    for article, keys in keyed:
+        if any(k in known or k in batch for k in keys):
+            continue
+        batch.update(keys)
+        fresh.append((article, keys))
+    return fresh

@@ -1,0 +1,123 @@
+"""``Monitor``: the one object behind every command, built from the config.
+
+Commands parse their arguments, call one method and print what it returns;
+the daemon is ``Monitor.run``. Each method is testable without click.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..config import Config
+from ..deliver.channels import send_test
+from ..deliver.delivery import Deliverer, DeliveryReport
+from ..errors import MonitorError
+from ..facts.analysis import Analysis
+from ..facts.baseline import BuildResult, baseline_article_path, build_baseline
+from ..ingest.articlefile import read_article_file
+from ..model import Change
+from ..plugins import PluginHost
+from ..store import BaselineFact, FactOverview, FeedState, OutboxRow, StatusReport, Store
+from ..tools.compare import compare_files
+from ..tools.evaluate import EvalReport, evaluate
+from ..tools.inspection import inspect_source
+from ..tools.plugin_check import check_plugins
+from .daemon import poll_all, run_daemon
+from .poll import PollOutcome
+from .runtime import Runtime
+
+__all__ = ["Monitor"]
+
+
+class Monitor:
+    def __init__(self, config: Config, *, host: PluginHost | None = None):
+        self.rt = Runtime(config, host=host)
+
+    @property
+    def config(self) -> Config:
+        return self.rt.config
+
+    @property
+    def store(self) -> Store:
+        return self.rt.store
+
+    @property
+    def plugins(self) -> PluginHost:
+        return self.rt.plugins
+
+    def close(self) -> None:
+        self.rt.close()
+
+    # -- the service ---------------------------------------------------------------------
+
+    def run(self, *, instance: str | None = None) -> None:
+        """The daemon: poll every feed at its interval until SIGTERM or SIGINT."""
+        if instance:
+            self.rt.instance = instance
+        run_daemon(self.rt)
+
+    def poll(self, names: Sequence[str] = ()) -> list[PollOutcome]:
+        """Every feed (or those named) once now."""
+        return poll_all(self.rt, list(names))
+
+    def feeds(self) -> list[FeedState]:
+        self.store.sync_feeds(self.config.feeds)
+        return self.store.feed_states()
+
+    def status(self) -> StatusReport:
+        return self.store.status_report(alive_within=3 * self.config.service.heartbeat)
+
+    # -- the story -----------------------------------------------------------------------
+
+    def build_baseline(self, article: Path | None = None, *, replace: bool = False) -> BuildResult:
+        return build_baseline(self.store, self.plugins, self.config, article, replace=replace)
+
+    def baseline(self) -> list[BaselineFact]:
+        facts = self.store.baseline_facts()
+        if not facts:
+            raise MonitorError("no baseline stored: run 'monitor baseline build'")
+        return facts
+
+    def diff(self, files: Sequence[Path]) -> list[Change]:
+        return compare_files(self.store, self.plugins, self.config, files)
+
+    def facts(self) -> list[FactOverview]:
+        return self.store.facts_overview()
+
+    def changes(self, limit: int) -> list[Change]:
+        return self.store.list_changes(limit=limit)
+
+    def evaluate(self, case_dir: Path) -> EvalReport:
+        baseline = read_article_file(baseline_article_path(self.config))
+        return evaluate(case_dir, self.plugins, baseline, timeout=self.config.service.plugin_timeout)
+
+    def extract(self, source: str, extractors: Sequence[str] = ()) -> list[Analysis]:
+        return inspect_source(
+            self.plugins, self.rt.http, self.config.service, source, extractors=list(extractors) or None
+        )
+
+    # -- alerts --------------------------------------------------------------------------
+
+    def alerts(self, *, status: str | None, limit: int) -> tuple[list[OutboxRow], dict[str, str]]:
+        """Outbox rows, newest first, and the disabled channels with their reasons."""
+        return self.store.list_alerts(status=status, limit=limit), self.store.disabled_channels()
+
+    def deliver(self) -> DeliveryReport:
+        return Deliverer(self.rt).deliver_due()
+
+    def retry_alert(self, alert_id: str) -> None:
+        if not self.store.requeue_alert(alert_id):
+            raise MonitorError(f"no dead alert with id {alert_id!r}")
+
+    def enable_channel(self, channel: str) -> None:
+        if not self.store.enable_channel(channel):
+            raise MonitorError(f"channel {channel!r} is not disabled")
+
+    def test_channel(self, channel: str) -> tuple[bool, str]:
+        return send_test(self.config, self.plugins, channel)
+
+    # -- plugins -------------------------------------------------------------------------
+
+    def check_plugins(self) -> list[str]:
+        return check_plugins(self.plugins)

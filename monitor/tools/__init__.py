@@ -1,0 +1,1 @@
+"""Tools beside the flow: diff, eval, extract (inspection), plugin check, plugin scaffold."""
