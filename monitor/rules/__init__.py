@@ -8,10 +8,12 @@ numbers, actors, speakers) for every rule set loaded in the process.
 
 from .analysis import ActorTable, Analysis, Analyzer, Sentence, Token, View
 from .engine import Engine, RuleExtractor, check_examples, claims_from_hits, default_engine, explain_lines
+from .errors import RuleError
+from .files import english_titles
 from .frames import Frame, Hit
-from .lexicon import Concept, inflections
+from .lexicon import Concept, inflections, phrase_forms
 from .pattern import Pattern, PatternError, compile_pattern
-from .ruleset import Example, RuleError, RuleSet, build_rules, load_rules
+from .ruleset import Example, RuleSet, build_rules, country_aliases, load_rules
 
 __all__ = [
     "ActorTable",
@@ -34,8 +36,11 @@ __all__ = [
     "check_examples",
     "claims_from_hits",
     "compile_pattern",
+    "country_aliases",
     "default_engine",
+    "english_titles",
     "explain_lines",
     "inflections",
     "load_rules",
+    "phrase_forms",
 ]

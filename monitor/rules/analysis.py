@@ -209,11 +209,12 @@ class Analyzer:
         spans.sort(key=lambda x: x[0])
         out: list[Token] = []
         pos = 0
-        for s, e, tok in [*spans, (len(text), len(text), None)]:
+        ends: list[tuple[int, int, Token | None]] = [*spans, (len(text), len(text), None)]
+        for s, e, found in ends:
             if s > pos:
                 out.extend(words(text, lowered, pos, s))
-            if tok is not None:
-                out.append(tok)
+            if found is not None:
+                out.append(found)
             pos = max(pos, e)
         return out
 

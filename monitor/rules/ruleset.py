@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import copy
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,8 @@ from monitor.model import FactSpec
 
 from .analysis import ActorTable
 from .context import DIRECTIONS, ContextIndex, ContextRule
+from .errors import RuleError
+from .files import english, merge, merged
 from .frames import Frame, FrameIndex, Modifier
 from .lexicon import Concept, inflections, normalise, phrase_forms
 from .pattern import Pattern, PatternError, compile_pattern
@@ -30,10 +31,6 @@ from .pattern import Pattern, PatternError, compile_pattern
 __all__ = ["Example", "RuleError", "RuleSet", "build_rules", "load_rules"]
 
 _ACTOR_KINDS = ("name", "adjective", "capital", "leader", "institution")
-
-
-class RuleError(ValueError):
-    """A rule file that cannot be used; one line: file, table, problem."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +96,7 @@ class RuleSet:
 def load_rules(path: Path | str) -> RuleSet:
     """Read one story rule file (and what it includes) into a ``RuleSet``."""
     path = Path(path)
-    data = _merged(path, set())
+    data = merged(path, set())
     where = str(path)
     try:
         return _build(data, where)
@@ -114,65 +111,12 @@ def build_rules(data: Mapping[str, Any], where: str) -> RuleSet:
     """
     if "include" in data:
         raise RuleError(f"{where}: include is for rule files; merge the data before building")
-    base = _english()
-    _merge(base, copy.deepcopy(dict(data)))
+    base = english()
+    merge(base, copy.deepcopy(dict(data)))
     try:
         return _build(base, where)
     except PatternError as exc:
         raise RuleError(f"{where}: {exc}") from None
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        raise RuleError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleError(f"{path}: not valid TOML: {exc}") from None
-
-
-def _english() -> dict[str, Any]:
-    return tomllib.loads(resources.files("monitor.rules").joinpath("english.toml").read_text("utf-8"))
-
-
-def _merged(path: Path, seen: set[Path]) -> dict[str, Any]:
-    """The file with its includes merged under it: tables merge, lists append, the file wins."""
-    real = path.resolve()
-    if real in seen:
-        raise RuleError(f"{path}: includes itself")
-    seen.add(real)
-    data = _read(path)
-    base: dict[str, Any] = _english() if not seen - {real} else {}
-    for inc in data.pop("include", []):
-        _merge(base, _merged(path.parent / inc, seen))
-    _merge(base, data)
-    return base
-
-
-def _merge(into: dict[str, Any], data: Mapping[str, Any]) -> None:
-    for key, value in data.items():
-        if key == "context" and isinstance(value, list) and isinstance(into.get(key), list):
-            into[key] = _merge_contexts(into[key], value)
-        elif isinstance(value, dict) and isinstance(into.get(key), dict):
-            _merge(into[key], value)
-        elif isinstance(value, list) and isinstance(into.get(key), list) and key != "values":
-            into[key] = [*into[key], *value]
-        else:
-            into[key] = value
-
-
-def _merge_contexts(base: list[dict[str, Any]], more: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A context rule with the name of one already read extends it (more patterns, pseudo, terminators)."""
-    out = [dict(rule) for rule in base]
-    by_name = {rule.get("name"): rule for rule in out}
-    for rule in more:
-        same = by_name.get(rule.get("name"))
-        if same is None:
-            out.append(dict(rule))
-            continue
-        for key, value in rule.items():
-            same[key] = [*same.get(key, []), *value] if isinstance(value, list) else value
-    return out
 
 
 def _words_regex(words: Iterable[str]) -> re.Pattern[str] | None:
@@ -313,7 +257,7 @@ def _frame(
 ) -> Frame:
     name = str(spec.get("name", f"frame {i + 1}"))
     at = f"{where} [[frames]] {name!r}"
-    attribute = spec.get("attribute")
+    attribute = str(spec.get("attribute"))
     if attribute not in attributes:
         raise RuleError(f"{at}: attribute {attribute!r} is not among [facts] ({', '.join(attributes)})")
     if "value" not in spec:
@@ -355,8 +299,10 @@ def _items(
     spec: Any, concepts: Mapping[str, Concept], at: str
 ) -> Mapping[str, tuple[Pattern, ...]] | frozenset[str] | str | None:
     """A frame's ``items``: "actors", a list of government codes, or a table of item id = [patterns]."""
-    if spec is None or spec == "actors":
-        return spec
+    if spec is None:
+        return None
+    if spec == "actors":
+        return "actors"
     if isinstance(spec, list) and all(isinstance(c, str) for c in spec):
         return frozenset(spec)
     if isinstance(spec, Mapping) and spec:
@@ -373,13 +319,20 @@ def _modifier(spec: Any, at: str) -> Modifier:
     raise RuleError(f"{at}: a modifier is 'drop', a value, or {{ value = '...', confidence = 0.9 }}")
 
 
-def _actors(table: Mapping[str, Any], where: str) -> ActorTable:
+@cache
+def country_aliases() -> Mapping[str, tuple[str, str]]:
+    """Every country's name as the engine knows it without a story: ``{"France": ("FR", "name")}``."""
     aliases: dict[str, tuple[str, str]] = {}
     for country in pycountry.countries:
         for attr in ("name", "common_name"):
             value = getattr(country, attr, None)
             if value and "," not in value:
                 aliases[value] = (country.alpha_2, "name")
+    return aliases
+
+
+def _actors(table: Mapping[str, Any], where: str) -> ActorTable:
+    aliases: dict[str, tuple[str, str]] = dict(country_aliases())
     for code, spec in table.items():
         if code in ("titles", "roles", "drop", "groups", "events"):
             continue

@@ -9,7 +9,7 @@ from monitor.rules import RuleSet
 
 from .translate import Aliases
 
-__all__ = ["Story"]
+__all__ = ["Problem", "Story", "Where"]
 
 
 @dataclass(frozen=True)
@@ -24,3 +24,22 @@ class Story:
     @property
     def facts(self) -> tuple[FactSpec, ...]:
         return self.rules.facts
+
+
+Where = tuple[str | int, ...]
+
+
+class Problem(Exception):
+    """A problem in a story file at a key path, e.g. ``("facts", 2, "type")``."""
+
+    def __init__(self, where: Where, message: str):
+        super().__init__(message)
+        self.where, self.message = where, message
+
+    @property
+    def key(self) -> str:
+        """The key path as messages write it: ``facts[2].type``."""
+        out = ""
+        for part in self.where:
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+        return out

@@ -10,21 +10,14 @@ sentence context - built into a ``monitor.rules.RuleSet``.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
-import pycountry
+from monitor.rules import PatternError, RuleError, build_rules, compile_pattern
 
-from monitor import text as T
-from monitor.rules import PatternError, RuleError, compile_pattern
-from monitor.rules.lexicon import phrase_forms
-from monitor.rules.ruleset import build_rules
-
-from .model import Story
+from .entities import RESERVED, EntityList, entity_list, entity_lists, story_actors
+from .model import Problem, Story, Where
 from .translate import Aliases, translate_pattern
 
 __all__ = ["Problem", "Where", "parse_story"]
@@ -66,25 +59,6 @@ NEGATION = {
 }
 # Added to the engine's "speculation" cues for a story: second-hand reports.
 HEDGES = {"name": "speculation", "patterns": ["reportedly", "is said to", "are said to", "rumour*", "rumor*"]}
-_RESERVED = ("actor", "speaker", "titles", "roles", "drop", "groups", "events")
-
-Where = tuple[str | int, ...]
-
-
-class Problem(Exception):
-    """A problem in a story file at a key path, e.g. ``("facts", 2, "type")``."""
-
-    def __init__(self, where: Where, message: str):
-        super().__init__(message)
-        self.where, self.message = where, message
-
-    @property
-    def key(self) -> str:
-        """The key path as messages write it: ``facts[2].type``."""
-        out = ""
-        for part in self.where:
-            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-        return out
 
 
 def _string(
@@ -132,22 +106,6 @@ def _patterns(table: Mapping[str, Any], where: Where) -> list[Any]:
 
 
 @dataclass(frozen=True)
-class EntityList:
-    """One ``[entities.<list>]``: codes and their names, and whether every country counts too."""
-
-    codes: Mapping[str, tuple[str, ...]]
-    countries: bool
-
-    @property
-    def allowed(self) -> tuple[str, ...] | None:
-        """The subjects a FactSpec may accept; None when any country may come."""
-        return None if self.countries else tuple(self.codes)
-
-
-COUNTRIES = EntityList({}, True)  # subject = "country", items = "country"
-
-
-@dataclass(frozen=True)
 class _Rule:
     """One story pattern in the engine's syntax, with what it gives and how surely."""
 
@@ -155,10 +113,6 @@ class _Rule:
     confidence: float
     slots: tuple[str, ...]
     value: str | None = None
-
-
-def _fold(name: str) -> str:
-    return " ".join(name.replace("\u2019", "'").split()).casefold()
 
 
 class _Compiler:
@@ -198,53 +152,9 @@ class _Compiler:
         return [r.pattern for r in self.rules(value, where, (), 1.0)]
 
 
-def _entities(data: Any, where: Where) -> dict[str, EntityList]:
-    if not isinstance(data, dict):
-        raise Problem(where, "must be a table of entity lists: [entities.<list>]")
-    lists: dict[str, EntityList] = {}
-    for name, table in data.items():
-        at = (*where, name)
-        if not _IDENT.match(name):
-            raise Problem(at, "list names are lowercase letters, digits and _")
-        if not isinstance(table, dict):
-            raise Problem(at, f'must be a table: [entities.{name}] with CODE = ["name", ...]')
-        countries = table.get("countries", False)
-        if not isinstance(countries, bool):
-            raise Problem((*at, "countries"), "must be true or false")
-        codes: dict[str, tuple[str, ...]] = {}
-        seen: dict[str, str] = {}
-        for code, names in table.items():
-            if code == "countries":
-                continue
-            if not _CODE.match(code) or code in _RESERVED:
-                raise Problem((*at, code), "codes are letters, digits, '-' and '_'")
-            if (
-                not isinstance(names, list)
-                or not names
-                or not all(isinstance(n, str) and n.strip() for n in names)
-            ):
-                raise Problem((*at, code), "must be a non-empty list of names")
-            for alias in names:
-                if _fold(alias) in seen and seen[_fold(alias)] != code:
-                    raise Problem((*at, code), f"{alias!r} already names {seen[_fold(alias)]}")
-                seen[_fold(alias)] = code
-            codes[code] = tuple(" ".join(n.split()) for n in names)
-        if not codes and not countries:
-            raise Problem(at, 'empty: give CODE = ["name", ...] entries, or countries = true')
-        lists[name] = EntityList(codes, countries)
-    return lists
-
-
-def _entity_list(ref: str, lists: Mapping[str, EntityList]) -> EntityList | None:
-    """``'country'`` or ``'entity:<list>'`` of a defined list as its entities; None for anything else."""
-    if ref == "country":
-        return COUNTRIES
-    return lists.get(ref.removeprefix("entity:")) if ref.startswith("entity:") else None
-
-
 def _subject(table: Mapping[str, Any], where: Where, lists: Mapping[str, EntityList]) -> str | EntityList:
     subject = _string(table, "subject", where, hint="a fixed subject, 'country' or 'entity:<list>'")
-    if (entities := _entity_list(subject, lists)) is not None:
+    if (entities := entity_list(subject, lists)) is not None:
         return entities
     if subject.startswith("entity:"):
         name = subject.removeprefix("entity:")
@@ -252,7 +162,7 @@ def _subject(table: Mapping[str, Any], where: Where, lists: Mapping[str, EntityL
         raise Problem(
             (*where, "subject"), f"no entity list {name!r} (define [entities.{name}]; known: {known})"
         )
-    if not _CODE.match(subject) or subject in _RESERVED:
+    if not _CODE.match(subject) or subject in RESERVED:
         raise Problem((*where, "subject"), f"{subject!r} is not a subject: letters, digits, '-' and '_'")
     return subject
 
@@ -265,7 +175,7 @@ def _items(
         raise Problem((*where, "items"), "missing; 'country', 'entity:<list>' or a table of item = [phrases]")
     items = table["items"]
     if isinstance(items, str):
-        if (entities := _entity_list(items, lists)) is None:
+        if (entities := entity_list(items, lists)) is None:
             known = ", ".join(f"entity:{n}" for n in lists) or "no entity lists defined"
             raise Problem((*where, "items"), f"{items!r} is not 'country' or a defined entity list ({known})")
         return ("actors" if entities.allowed is None else list(entities.codes)), entities.allowed or ()
@@ -356,47 +266,6 @@ def _fact(table: Any, where: Where, lists: Mapping[str, EntityList], default: fl
     return attribute, spec, frames
 
 
-@cache
-def _titles() -> frozenset[tuple[str, ...]]:
-    """The engine's titles ("chief", "foreign minister"): read into the government before them."""
-    english = tomllib.loads(resources.files("monitor.rules").joinpath("english.toml").read_text("utf-8"))
-    return frozenset(
-        seq for t in english.get("actors", {}).get("titles", []) for seq in phrase_forms(t, "noun")
-    )
-
-
-def _country_names() -> dict[str, tuple[str, str]]:
-    """Country names every rule set knows (as ``monitor.rules`` reads them): always a government."""
-    names = {}
-    for country in pycountry.countries:
-        for attr in ("name", "common_name"):
-            value = getattr(country, attr, None)
-            if value and "," not in value:
-                names[value] = (country.alpha_2, "name")
-    return names
-
-
-def _actors(lists: Mapping[str, EntityList], countries: bool) -> tuple[dict[str, Any], Aliases]:
-    """The story's governments as rule ``[actors]``, and the aliases its patterns are read with."""
-    certain = _country_names()
-    known = T.country_names()  # names, adjectives, capitals, institutions, leaders of monitor.text
-    actors: dict[str, dict[str, list[str]]] = {}
-    if countries:
-        for name, (code, kind) in known.items():
-            actors.setdefault(code, {}).setdefault(kind, []).append(name)
-        certain |= known
-    for entities in lists.values():
-        for code, names in entities.codes.items():
-            for name in names:
-                # "the Commission" opens a sentence as "The Commission"; "Trump" never reads "trump"
-                variants = {name, name[0].upper() + name[1:]} if name[0].islower() else {name}
-                for alias in sorted(variants):
-                    actors.setdefault(code, {}).setdefault("name", []).append(alias)
-                    certain[alias] = (code, "name")
-    maybe = {k: v for k, v in known.items() if k not in certain}
-    return actors, Aliases.build(certain, maybe, _titles())
-
-
 def parse_story(data: Mapping[str, Any], source: str) -> Story:
     """Validate a parsed story file and build its rules; raises ``Problem`` at the first thing wrong."""
     _known_keys(data, _STORY_KEYS, ())
@@ -406,13 +275,13 @@ def parse_story(data: Mapping[str, Any], source: str) -> Story:
     if not isinstance(description, str):
         raise Problem(("description",), "must be a string")
     confidence = _confidence(data, (), DEFAULT_CONFIDENCE)
-    lists = _entities(data.get("entities", {}), ("entities",))
+    lists = entity_lists(data.get("entities", {}), ("entities",))
     tables = data.get("facts")
     countries = any(e.countries for e in lists.values()) or (
         isinstance(tables, list)
         and any(isinstance(t, dict) and "country" in (t.get("subject"), t.get("items")) for t in tables)
     )
-    actors, aliases = _actors(lists, countries)
+    actors, aliases = story_actors(lists, countries)
     compiler = _Compiler(aliases)
     requires = compiler.phrases(data.get("requires", []), ("requires",))
     excludes = compiler.phrases(data.get("excludes", []), ("excludes",))
