@@ -18,12 +18,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import make_url
 
+from . import metrics
 from .baseline import ensure_baseline
 from .errors import MonitorError
 from .feeds import expat_warning
@@ -33,6 +34,9 @@ from .store.engine import SchemaError, head_revision, schema_is_current
 from .store.feeds import FeedState, claim_due_feeds, release_feed
 from .store.instances import beat, remove_instance
 from .store.sqlite_guard import hold_instance_lock
+
+if TYPE_CHECKING:
+    from .web import WebServer
 
 __all__ = ["Poller", "poll_all", "run_daemon"]
 
@@ -78,6 +82,7 @@ class Poller:
                 log.exception("poll of %s failed unexpectedly", feed.name)
                 outcome = PollOutcome(feed.name, None, error=f"internal error: {type(exc).__name__}: {exc}")
                 self._give_back(feed, outcome.error or "")
+        metrics.poll_done(outcome)
         self.on_outcome(outcome)
         return outcome
 
@@ -102,6 +107,7 @@ class Poller:
 
     def tick(self) -> None:
         """Fill the free workers with due feeds; each worker keeps claiming until nothing is due."""
+        metrics.scheduler_ticked()
         with self._lock:
             free = self.rt.config.service.concurrency - self._in_flight
             self._in_flight += max(free, 0)
@@ -189,11 +195,21 @@ def _deliver(deliverer: object) -> None:
         log.exception("alert delivery pass failed; retrying at the next tick")
 
 
+def _web_server(rt: Runtime) -> WebServer | None:
+    """The web interface on a thread when ``[web] enabled`` (a bad bind fails here, at start)."""
+    if not rt.config.web.enabled:
+        return None
+    from .web import WebServer
+
+    return WebServer(rt, host=rt.config.web.bind, port=rt.config.web.port, in_daemon=True).start()
+
+
 def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_signals: bool = True) -> None:
     """Run until SIGTERM/SIGINT (or ``stop``); in-flight polls finish before it returns."""
     stop = stop or threading.Event()
     received: list[str] = []
     fatal: list[str] = []
+    web = _web_server(rt)
     lock = _sqlite_lock(rt)
     rt.store.sync_feeds(rt.config.feeds)
     _heartbeat(rt)
@@ -271,6 +287,8 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
         if fatal:
             log.error("%s", fatal[0])
     finally:
+        if web is not None:
+            web.stop()
         scheduler.shutdown(wait=True)
         poller.shutdown()
         with rt.store.transaction() as session:

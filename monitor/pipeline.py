@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from . import metrics
 from .config import ServiceConfig
 from .diff import diff_claims
 from .errors import FetchError
@@ -89,9 +90,10 @@ def poll_feed(rt: Runtime, feed: FeedState, *, now: datetime | None = None) -> P
     service = rt.config.service
     now = now or datetime.now(UTC)
     try:
-        fetched = fetch_feed(
-            rt.http, feed.url, service=service, etag=feed.etag, last_modified=feed.last_modified
-        )
+        with metrics.fetch_timer():
+            fetched = fetch_feed(
+                rt.http, feed.url, service=service, etag=feed.etag, last_modified=feed.last_modified
+            )
         state = {"etag": fetched.etag, "last_modified": fetched.last_modified, "last_status": fetched.status}
         if fetched.not_modified:
             return _finish(rt, feed, now, started, state, status=fetched.status, skipped="not modified")
