@@ -94,6 +94,18 @@ def test_healthz_answers_and_readyz_names_what_is_wrong(project: MonitorProject)
     assert body["problems"] == ["scheduler: no 'monitor run' instance has a heartbeat"]
 
 
+def test_readyz_names_a_lease_held_past_its_expiry(project: MonitorProject) -> None:
+    from monitor.store.feeds import claim_due_feeds
+
+    with project.runtime.store.transaction() as session:  # an instance that died an hour ago
+        claim_due_feeds(session, "dead-instance", limit=1, lease=-3600, names=["wire"], force=True)
+    with serving(project) as server:
+        ready = get(f"{server.url}/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["leases"] == "fail"
+    assert "leases: held past their expiry on feed(s) wire" in ready.json()["problems"]
+
+
 def test_a_secret_guards_every_path_but_healthz(
     project: MonitorProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import false, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from . import schema
@@ -182,8 +182,6 @@ def changes_timeline(
 
 
 def _topic_filter(topics: Sequence[str]):  # type: ignore[no-untyped-def]
-    from sqlalchemy import false, or_
-
     if not topics:
         return false()
     return or_(*(schema.Change.key.startswith(f"{topic}.", autoescape=True) for topic in topics))

@@ -145,7 +145,10 @@ def create_app(rt: Runtime, *, in_daemon: bool = False, secret: str | None = Non
             return views.facts_view(session, story.topics)
 
     def changes_of(story: Story, request: Request) -> list[views.ChangeView]:
-        limit = min(max(int(request.query_params.get("limit", "100") or 100), 1), 1000)
+        try:
+            limit = min(max(int(request.query_params.get("limit") or 100), 1), 1000)
+        except ValueError:
+            raise HTTPException(400, "limit must be a whole number") from None
         with rt.store.read() as session:
             return views.changes_timeline(session, topics=story.topics, limit=limit)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 
 from prometheus_client import CollectorRegistry
@@ -36,23 +37,22 @@ class _Store(Collector):
             changes = views.change_counts(session)
             alerts = views.alert_counts(session)
             baseline = {key.split(".", 1)[0] for key in views.baseline_keys(session)}
-        by_story = GaugeMetricFamily("monitor_claims", "Claims stored, by story.", labels=["story"])
-        totals: dict[str, int] = {s.slug: 0 for s in stories}
-        for topic, count in claims.items():
-            slug = story_of_topic(stories, topic)
-            totals[slug] = totals.get(slug, 0) + count
-        for slug, count in sorted(totals.items()):
-            by_story.add_metric([slug], count)
-        yield by_story
+
+        def by_story(counts: dict[tuple[str, ...], int], **zeros: int) -> list[tuple[tuple[str, ...], int]]:
+            totals: Counter[tuple[str, ...]] = Counter({(slug,): 0 for slug in zeros})
+            for (topic, *rest), count in counts.items():
+                totals[(story_of_topic(stories, topic), *rest)] += count
+            return sorted(totals.items())
+
+        family = GaugeMetricFamily("monitor_claims", "Claims stored, by story.", labels=["story"])
+        for labels, count in by_story({(t,): n for t, n in claims.items()}, **{s.slug: 0 for s in stories}):
+            family.add_metric(list(labels), count)
+        yield family
         family = GaugeMetricFamily(
             "monitor_changes", "Changes stored, by story and status.", labels=["story", "status"]
         )
-        change_totals: dict[tuple[str, str], int] = {}
-        for (topic, status), count in changes.items():
-            pair = (story_of_topic(stories, topic), status)
-            change_totals[pair] = change_totals.get(pair, 0) + count
-        for (slug, status), count in sorted(change_totals.items()):
-            family.add_metric([slug, status], count)
+        for labels, count in by_story(dict(changes)):
+            family.add_metric(list(labels), count)
         yield family
         family = GaugeMetricFamily(
             "monitor_alerts", "Alert outbox rows, by channel and status.", labels=["channel", "status"]

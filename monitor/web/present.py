@@ -7,14 +7,13 @@ Everything returns plain strings and numbers; escaping is the templates' job
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..model import FactSpec
-from ..store.views import ChangeView, FactHistory
+from ..store.views import FactHistory
 
 __all__ = ["Chart", "Context", "chart", "context", "move", "safe_url", "show", "when"]
 
@@ -174,7 +173,3 @@ def chart(history: FactHistory, spec: FactSpec | None, now: datetime) -> Chart |
         LEFT,
         HEIGHT - BOTTOM + 22,
     )
-
-
-def evidence_views(changes: Sequence[ChangeView]) -> list[tuple[ChangeView, Context]]:
-    return [(c, context(c.article.text if c.article else "", c.evidence)) for c in changes]
