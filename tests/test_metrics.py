@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import os
-import queue
-import re
 import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import requests
@@ -17,38 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.testing import LocalServer, Request, Response
 from tests.helpers import item, rss, write_config
-from tests.web_kit import BASELINE, TWENTY_SEVEN
-
-WAIT = 60.0
-
-
-class Lines:
-    """The daemon's output, read on a thread, so the test can wait for a line with a deadline."""
-
-    def __init__(self, process: subprocess.Popen[str]):
-        self.seen: list[str] = []
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, args=(process,), daemon=True).start()
-
-    def _read(self, process: subprocess.Popen[str]) -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            self._queue.put(line)
-        self._queue.put(None)
-
-    def wait_for(self, pattern: str) -> re.Match[str]:
-        deadline = time.monotonic() + WAIT
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                line = self._queue.get(timeout=left)
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            self.seen.append(line)
-            if match := re.search(pattern, line):
-                return match
-        raise AssertionError(f"no line matching {pattern!r} in:\n{''.join(self.seen)}")
+from tests.web_kit import BASELINE, TWENTY_SEVEN, WAIT, Lines
 
 
 def scrape(url: str) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import base64
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +19,7 @@ from monitor.testing import MonitorProject
 from monitor.web.app import CSP
 from monitor.web.present import context, safe_url
 from tests.helpers import write_config
-from tests.web_kit import KEY, XSS_TITLE, fill, serving
+from tests.web_kit import KEY, WAIT, XSS_TITLE, Lines, fill, serving
 
 
 @pytest.fixture
@@ -132,6 +136,26 @@ def test_links_are_http_only_and_evidence_sits_in_its_context() -> None:
     assert found.evidence == "The evidence sentence."
     assert found.before.startswith("…") and found.after.endswith("…")
     assert context("other text", "missing").before == ""
+
+
+def test_monitor_web_serves_until_sigterm(project: MonitorProject) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "monitor.cli", "--config", str(project.config_path), "web", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1", MONITOR_WEB_TOKEN=""),
+    )
+    try:
+        url = Lines(process).wait_for(r"web interface on (http://127\.0\.0\.1:\d+)/").group(1)
+        assert get(f"{url}/healthz").json() == {"status": "ok"}
+        assert 'class="current">27<' in get(f"{url}/stories/coalition").text
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(WAIT) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def run_cli(config: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:

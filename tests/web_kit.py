@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import queue
+import re
+import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,3 +58,35 @@ def serving(project: MonitorProject) -> Iterator[WebServer]:
         yield server
     finally:
         server.stop()
+
+
+WAIT = 60.0
+
+
+class Lines:
+    """The daemon's output, read on a thread, so the test can wait for a line with a deadline."""
+
+    def __init__(self, process: subprocess.Popen[str]):
+        self.seen: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, args=(process,), daemon=True).start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def wait_for(self, pattern: str) -> re.Match[str]:
+        deadline = time.monotonic() + WAIT
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._queue.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            self.seen.append(line)
+            if match := re.search(pattern, line):
+                return match
+        raise AssertionError(f"no line matching {pattern!r} in:\n{''.join(self.seen)}")

@@ -18,4 +18,4 @@ def web(rt: Runtime, bind: str | None, port: int | None) -> None:
 
     server = WebServer(rt, host=bind or rt.config.web.bind, port=rt.config.web.port if port is None else port)
     click.echo(f"monitor: web interface on {server.url}/", err=True)
-    server.serve_forever()
+    server.serve_until_signalled()

@@ -10,9 +10,11 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import signal
 import socket
 import threading
 from collections.abc import Mapping
+from types import FrameType
 
 import uvicorn
 
@@ -83,19 +85,35 @@ class WebServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
-    def serve_forever(self) -> None:
-        """Serve in this thread until SIGINT/SIGTERM (uvicorn's own handlers)."""
+    def _serve(self) -> None:
         log.info("web interface on %s", self.url)
-        try:
-            self.server.run(sockets=[self.sock])
-        finally:
-            self.sock.close()
+        self.server.run(sockets=[self.sock])
 
     def start(self) -> WebServer:
         """Serve on a daemon thread; ``stop()`` ends it."""
-        self._thread = threading.Thread(target=self.serve_forever, name="web", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name="web", daemon=True)
         self._thread.start()
         return self
+
+    def serve_until_signalled(self) -> None:
+        """Serve until SIGTERM or SIGINT, then finish the requests in flight and return.
+
+        The signals are ours, not uvicorn's (which re-raises them when it stops):
+        ``monitor web`` exits 0 on SIGTERM, as ``monitor run`` does.
+        """
+
+        def handle(_signum: int, _frame: FrameType | None) -> None:
+            self.server.should_exit = True  # a plain assignment: safe in a signal handler
+
+        previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self.start()
+            assert self._thread is not None
+            self._thread.join()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self.sock.close()
 
     def stop(self) -> None:
         self.server.should_exit = True
