@@ -198,3 +198,27 @@ def test_the_web_table_is_validated(tmp_path: Path, table: str, problem: str) ->
 def test_the_web_table_defaults_to_loopback(tmp_path: Path) -> None:
     web = load_config(write_config(tmp_path, {})).web
     assert (web.enabled, web.bind, web.port, web.token_env) == (False, "127.0.0.1", 8080, "MONITOR_WEB_TOKEN")
+
+
+@pytest.mark.postgres
+def test_the_same_pages_and_metrics_on_postgresql(
+    monitor_project: MonitorProject, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MONITOR_DATABASE_URL", postgres_url)
+    project = fill(monitor_project)
+    assert project.runtime.store.is_postgres
+    with serving(project) as server:
+        facts = get(f"{server.url}/api/stories/coalition/facts").json()
+        changes = get(f"{server.url}/api/stories/coalition/changes").json()
+        timeline = get(f"{server.url}/stories/coalition/timeline")
+        metrics = get(f"{server.url}/metrics").text
+        ready = get(f"{server.url}/readyz").json()
+    [pledges] = [f for f in facts if f["key"] == KEY]
+    assert (pledges["current"], pledges["outlets"], len(pledges["open"])) == (27, 2, 1)
+    assert [c["id"] for c in changes] == sorted((c["id"] for c in changes), reverse=True)
+    assert timeline.status_code == 200 and "<mark>Thirty countries" in timeline.text
+    assert 'monitor_changes{status="accepted",story="coalition"} 1.0' in metrics
+    # The first 27 was a disputed report (alerted: the rule says so), the second made it accepted.
+    assert 'monitor_alerts{channel="test",status="sent"} 2.0' in metrics
+    assert 'monitor_alerts{channel="test",status="pending"} 1.0' in metrics
+    assert ready["checks"]["database"] == "ok"
