@@ -229,6 +229,7 @@ class PluginHost:
         info.traceback = "".join(traceback.format_exception(exc, limit=-3))
         self.plugins[info.name] = info
         self.failures[(info.name, stage)] += 1
+        metrics.plugin_failed(info.name, stage)
         log.error("plugin %r (%s) failed to load: %s", info.name, info.location or info.source, info.error)
         log.debug("plugin %r traceback:\n%s", info.name, info.traceback)
 
