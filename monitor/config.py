@@ -7,6 +7,7 @@ file: keys ending in ``_env`` name environment variables read at use time.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -24,6 +25,7 @@ __all__ = [
     "Config",
     "FeedConfig",
     "ServiceConfig",
+    "WebConfig",
     "load_config",
     "parse_interval",
     "resolve_config_path",
@@ -93,6 +95,16 @@ class ServiceConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The read-only web interface (``monitor web``; inside ``monitor run`` when ``enabled``)."""
+
+    enabled: bool = False
+    bind: str = "127.0.0.1"  # any non-loopback address needs the secret named by token_env
+    port: int = 8080
+    token_env: str = "MONITOR_WEB_TOKEN"
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None
     root: Path
@@ -106,6 +118,7 @@ class Config:
     policy: tuple[PolicyRule, ...] = ()
     alerts: AlertsConfig = AlertsConfig()
     baseline_article: Path | None = None
+    web: WebConfig = WebConfig()
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -149,13 +162,21 @@ def load_config(path: Path | None, *, environ: Mapping[str, str] | None = None) 
     return _Validator(source, text, root, environ).config(data, path)
 
 
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
 class _Validator(TomlChecks):
     """Builds a ``Config`` from the parsed TOML, one table at a time."""
 
     def config(self, data: dict[str, Any], path: Path | None) -> Config:
         self.check_keys(
             data,
-            {"database", "service", "plugins", "feeds", "channels", "baseline", "policy", "alerts"},
+            {"database", "service", "plugins", "feeds", "channels", "baseline", "policy", "alerts", "web"},
             None,
         )
         database = self.table(data, "database")
@@ -191,6 +212,7 @@ class _Validator(TomlChecks):
             policy=self.policy(self.table(data, "policy")),
             alerts=self.alerts(self.table(data, "alerts"), data.get("channels", [])),
             baseline_article=self.root / article if article else None,
+            web=self.web(self.table(data, "web")),
             raw=data,
         )
 
@@ -323,6 +345,22 @@ class _Validator(TomlChecks):
             )
         self.check_keys(table, set(AlertsConfig.__dataclass_fields__) - {"operator_channel"}, "alerts")
         return AlertsConfig(**self.durations(table, "alerts", AlertsConfig), operator_channel=operator)
+
+    def web(self, table: dict[str, Any]) -> WebConfig:
+        self.check_keys(table, set(WebConfig.__dataclass_fields__), "web")
+        self.env_names(table, "web")
+        enabled, bind, port = (
+            table.get("enabled", False),
+            table.get("bind", "127.0.0.1"),
+            table.get("port", 8080),
+        )
+        if not isinstance(enabled, bool):
+            raise self.error("must be true or false", "web", "enabled")
+        if not isinstance(bind, str) or not (bind == "localhost" or _is_ip(bind)):
+            raise self.error(f"{bind!r} is not an IP address (or 'localhost')", "web", "bind")
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise self.error("must be a port number from 0 to 65535", "web", "port")
+        return WebConfig(enabled, bind, port, table.get("token_env", WebConfig.token_env))
 
     def durations(self, table: dict[str, Any], name: str, kind: type[AlertsConfig]) -> dict[str, float]:
         self.check_keys(table, set(kind.__dataclass_fields__), name)

@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 import pluggy
 
-from . import hookspecs
+from . import hookspecs, metrics
 from .api import Extractor, Notifier, PluginSettings
 from .errors import PluginError
 from .extract.vocabulary import Vocabulary
@@ -231,6 +231,7 @@ class PluginHost:
         info.traceback = "".join(traceback.format_exception(exc, limit=-3))
         self.plugins[info.name] = info
         self.failures[(info.name, stage)] += 1
+        metrics.plugin_failed(info.name, stage)
         log.error("plugin %r (%s) failed to load: %s", info.name, info.location or info.source, info.error)
         log.debug("plugin %r traceback:\n%s", info.name, info.traceback)
 
@@ -334,11 +335,13 @@ class PluginHost:
             raise PluginError(plugin, stage, resource, reason) from exc
         finally:
             elapsed = time.perf_counter() - started
+            metrics.plugin_call(plugin, stage, elapsed)
             if elapsed >= SLOW_CALL_SECONDS:
                 log.warning("plugin %r took %.1fs in %s for %s", plugin, elapsed, stage, resource)
 
     def _count_failure(self, plugin: str, stage: str, reason: str, *, resource: str = "") -> None:
         self.failures[(plugin, stage)] += 1
+        metrics.plugin_failed(plugin, stage)
         log.error(
             "plugin %r failed in %s%s: %s", plugin, stage, f" for {resource}" if resource else "", reason
         )

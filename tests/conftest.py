@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import missing
+
 PG_URL = os.environ.get("MONITOR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -28,10 +30,7 @@ def postgres_server() -> str:
     """The local PostgreSQL's URL. Skips when it is missing - but fails under CI."""
     problem = _postgres_available()
     if problem:
-        message = f"PostgreSQL at {PG_URL} is not reachable ({problem})"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must have it (see .ci/run)")
-        pytest.skip(message)
+        missing(f"PostgreSQL at {PG_URL} is not reachable ({problem})", "CI must have it (see .ci/run)")
     return PG_URL
 
 

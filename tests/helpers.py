@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import NoReturn
+
+import pytest
 
 from monitor.testing import feed_item, make_feed
 
@@ -27,3 +31,10 @@ def write_config(
     path = config / "monitor.toml"
     path.write_text("\n".join(body))
     return path
+
+
+def missing(message: str, under_ci: str) -> NoReturn:
+    """What a test needs is not on this machine: a skip for a developer, a failure under CI."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; {under_ci}")
+    pytest.skip(message)

@@ -13,7 +13,7 @@ from ..api import PluginSettings
 from ..config import load_config, resolve_config_path
 from ..errors import ConfigError
 from ..plugins import PluginHost
-from . import alerts, plugins, service, story  # noqa: F401 - they register their commands
+from . import alerts, plugins, service, story, web  # noqa: F401 - they register their commands
 from .base import cli
 
 __all__ = ["cli", "main"]

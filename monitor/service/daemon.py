@@ -17,10 +17,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from types import FrameType
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from .. import metrics
 from ..deliver.delivery import Deliverer
 from ..errors import MonitorError
 from ..facts.baseline import ensure_baseline
@@ -28,6 +30,9 @@ from ..ingest.parse import expat_warning
 from ..store import FeedRelease, FeedState, SchemaError, head_revision
 from .poll import PollOutcome, next_poll_after_failure, poll_feed, retry_failed_extractions
 from .runtime import Runtime
+
+if TYPE_CHECKING:
+    from .web import WebServer
 
 __all__ = ["Poller", "poll_all", "run_daemon"]
 
@@ -67,6 +72,7 @@ class Poller:
                 log.exception("poll of %s failed unexpectedly", feed.name)
                 outcome = PollOutcome(feed.name, None, error=f"internal error: {type(exc).__name__}: {exc}")
                 self._give_back(feed, outcome.error or "")
+        metrics.poll_done(outcome)
         self.on_outcome(outcome)
         return outcome
 
@@ -95,6 +101,7 @@ class Poller:
 
     def tick(self) -> None:
         """Fill the free workers with due feeds; each worker keeps claiming until nothing is due."""
+        metrics.scheduler_ticked()
         with self._lock:
             free = self.rt.config.service.concurrency - self._in_flight
             self._in_flight += max(free, 0)
@@ -174,11 +181,21 @@ def _deliver(deliverer: Deliverer) -> None:
         log.exception("alert delivery pass failed; retrying at the next tick")
 
 
+def _web_server(rt: Runtime) -> WebServer | None:
+    """The web interface on a thread when ``[web] enabled`` (a bad bind fails here, at start)."""
+    if not rt.config.web.enabled:
+        return None
+    from .web import WebServer
+
+    return WebServer(rt, host=rt.config.web.bind, port=rt.config.web.port, in_daemon=True).start()
+
+
 def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_signals: bool = True) -> None:
     """Run until SIGTERM/SIGINT (or ``stop``); in-flight polls finish before it returns."""
     stop = stop or threading.Event()
     received: list[str] = []
     fatal: list[str] = []
+    web = _web_server(rt)
     lock = rt.store.hold_instance_lock()
     rt.store.sync_feeds(rt.config.feeds)
     _heartbeat(rt)
@@ -254,6 +271,8 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
         if fatal:
             log.error("%s", fatal[0])
     finally:
+        if web is not None:
+            web.stop()
         scheduler.shutdown(wait=True)
         poller.shutdown()
         rt.store.remove_instance(rt.instance)

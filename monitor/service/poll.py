@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from .. import metrics
 from ..config import ServiceConfig
 from ..errors import FetchError
 from ..facts.analysis import Analysis, analyse, decider
@@ -84,9 +85,10 @@ def poll_feed(rt: Runtime, feed: FeedState, *, now: datetime | None = None) -> P
     service = rt.config.service
     now = now or datetime.now(UTC)
     try:
-        fetched = fetch_feed(
-            rt.http, feed.url, service=service, etag=feed.etag, last_modified=feed.last_modified
-        )
+        with metrics.fetch_timer():
+            fetched = fetch_feed(
+                rt.http, feed.url, service=service, etag=feed.etag, last_modified=feed.last_modified
+            )
         state: dict[str, object] = {
             "etag": fetched.etag,
             "last_modified": fetched.last_modified,
