@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,8 +57,13 @@ def package_of(path: Path) -> str:
     return ".".join(parts[:-1])
 
 
-def imports(path: Path) -> Iterator[tuple[ast.stmt, str, bool]]:
+@functools.cache
+def imports(path: Path) -> list[tuple[ast.stmt, str, bool]]:
     """Each import in ``path``: the node, the absolute module, and whether it is inside a def or class."""
+    return list(_imports(path))
+
+
+def _imports(path: Path) -> Iterator[tuple[ast.stmt, str, bool]]:
     tree = ast.parse(path.read_text("utf-8"), filename=str(path))
 
     def walk(node: ast.AST, nested: bool) -> Iterator[tuple[ast.stmt, str, bool]]:
