@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 # The *_created series only double what a scraper already knows from the process start.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 REGISTRY = CollectorRegistry()
 
 # prometheus_client adds the _total suffix of a counter: monitor_polls_total.

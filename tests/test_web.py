@@ -99,10 +99,8 @@ def test_healthz_answers_and_readyz_names_what_is_wrong(project: MonitorProject)
 
 
 def test_readyz_names_a_lease_held_past_its_expiry(project: MonitorProject) -> None:
-    from monitor.store.feeds import claim_due_feeds
-
-    with project.runtime.store.transaction() as session:  # an instance that died an hour ago
-        claim_due_feeds(session, "dead-instance", limit=1, lease=-3600, names=["wire"], force=True)
+    # An instance that died an hour ago, holding a lease.
+    project.runtime.store.claim_due_feeds("dead-instance", limit=1, lease=-3600, names=["wire"], force=True)
     with serving(project) as server:
         ready = get(f"{server.url}/readyz")
     assert ready.status_code == 503

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from monitor.daemon import poll_all
+from monitor.service.daemon import poll_all
 from monitor.testing import MonitorProject, feed_item
 from monitor.web import WebServer
 

@@ -23,6 +23,7 @@ from ..tools.compare import compare_files
 from ..tools.evaluate import EvalReport, evaluate
 from ..tools.inspection import inspect_source
 from ..tools.plugin_check import check_plugins
+from ..web import WebServer
 from .daemon import poll_all, run_daemon
 from .poll import PollOutcome
 from .runtime import Runtime
@@ -67,6 +68,11 @@ class Monitor:
 
     def status(self) -> StatusReport:
         return self.store.status_report(alive_within=3 * self.config.service.heartbeat)
+
+    def web_server(self, *, bind: str | None = None, port: int | None = None) -> WebServer:
+        """The web interface, bound (default: ``[web] bind`` and ``port``) but not serving yet."""
+        web = self.config.web
+        return WebServer(self.rt, host=bind or web.bind, port=web.port if port is None else port)
 
     # -- the story -----------------------------------------------------------------------
 

@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from types import FrameType
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -28,11 +27,9 @@ from ..errors import MonitorError
 from ..facts.baseline import ensure_baseline
 from ..ingest.parse import expat_warning
 from ..store import FeedRelease, FeedState, SchemaError, head_revision
+from ..web import WebServer
 from .poll import PollOutcome, next_poll_after_failure, poll_feed, retry_failed_extractions
 from .runtime import Runtime
-
-if TYPE_CHECKING:
-    from .web import WebServer
 
 __all__ = ["Poller", "poll_all", "run_daemon"]
 
@@ -185,8 +182,6 @@ def _web_server(rt: Runtime) -> WebServer | None:
     """The web interface on a thread when ``[web] enabled`` (a bad bind fails here, at start)."""
     if not rt.config.web.enabled:
         return None
-    from .web import WebServer
-
     return WebServer(rt, host=rt.config.web.bind, port=rt.config.web.port, in_daemon=True).start()
 
 

@@ -12,16 +12,23 @@ from .feeds import FeedState
 from .instances import InstanceStatus, StatusReport
 from .intents import AlertMaterial, Decide, FeedRelease, NewArticle, Outlets
 from .outbox import OutboxRow, alert_id
+from .views import ArticleRef, ChangeView, Delivery, FactHistory, FactView, Health, StoredCounts
 
 __all__ = [
     "AlertMaterial",
     "ArticleConflict",
+    "ArticleRef",
     "BaselineFact",
+    "ChangeView",
     "DeadLetter",
     "Decide",
+    "Delivery",
+    "FactHistory",
     "FactOverview",
+    "FactView",
     "FeedRelease",
     "FeedState",
+    "Health",
     "InstanceStatus",
     "NewArticle",
     "OutboxRow",
@@ -29,6 +36,7 @@ __all__ = [
     "SchemaError",
     "StatusReport",
     "Store",
+    "StoredCounts",
     "alert_id",
     "head_revision",
 ]

@@ -31,7 +31,7 @@ from . import channels as channel_rows
 from . import facts as fact_rows
 from . import feeds as feed_rows
 from . import instances as instance_rows
-from . import outbox
+from . import outbox, views
 from .engine import READ_ONLY, make_engine, migrate, redact_url, schema_is_current
 from .facts import BaselineFact, FactOverview
 from .feeds import FeedState
@@ -40,6 +40,7 @@ from .intents import AlertMaterial, Decide, FeedRelease, NewArticle
 from .outbox import OutboxRow
 from .sqlite_guard import hold_instance_lock
 from .types import utcnow
+from .views import ChangeView, FactHistory, FactView, Health, StoredCounts
 
 __all__ = ["ArticleConflict", "DeadLetter", "Store"]
 
@@ -131,7 +132,7 @@ class Store:
             feed_rows.sync_feeds(session, feeds)
 
     def feed_states(self) -> list[FeedState]:
-        with self.transaction() as session:
+        with self.read() as session:
             return feed_rows.feed_states(session)
 
     def claim_due_feeds(
@@ -336,3 +337,33 @@ class Store:
     def status_report(self, *, alive_within: float) -> StatusReport:
         with self.transaction() as session:
             return instance_rows.status_report(session, alive_within=alive_within)
+
+    # -- the web interface's reads (monitor.store.views) -----------------------------------
+
+    def changes_timeline(self, *, topics: Sequence[str] | None = None, limit: int = 100) -> list[ChangeView]:
+        """Changes newest first (only those of ``topics``, when given), with articles and deliveries."""
+        with self.read() as session:
+            return views.changes_timeline(session, topics=topics, limit=limit)
+
+    def facts_view(self, topics: Sequence[str] | None = None) -> list[FactView]:
+        """Every key (of ``topics``): baseline, current value, last move, outlets, open changes."""
+        with self.read() as session:
+            return views.facts_view(session, topics)
+
+    def fact_history(self, key: str) -> FactHistory | None:
+        with self.read() as session:
+            return views.fact_history(session, key)
+
+    def known_topics(self) -> set[str]:
+        """Every topic with a baseline fact or a change."""
+        with self.read() as session:
+            return {key.split(".", 1)[0] for key in views.known_keys(session)}
+
+    def health(self, *, grace: float) -> Health:
+        """Leases expired more than ``grace`` seconds ago, and heartbeats; raises when the database does not answer."""
+        with self.read() as session:
+            return views.health(session, grace=grace)
+
+    def stored_counts(self) -> StoredCounts:
+        with self.read() as session:
+            return views.stored_counts(session)

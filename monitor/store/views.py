@@ -1,7 +1,8 @@
 """Read-only queries for the web interface and the metrics, as plain dataclasses.
 
-Nothing here writes. Every function takes a session from ``Store.read()``
-and returns frozen dataclasses, never ORM rows.
+Nothing here writes. ``Store`` calls these in a read-only transaction
+(``Store.facts_view``, ``Store.health``, ...); they return frozen
+dataclasses, never ORM rows.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import false, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from . import schema
@@ -25,16 +26,14 @@ __all__ = [
     "Delivery",
     "FactHistory",
     "FactView",
-    "alert_counts",
-    "baseline_keys",
-    "change_counts",
+    "Health",
+    "StoredCounts",
     "changes_timeline",
-    "claim_counts",
-    "database_answers",
     "fact_history",
     "facts_view",
-    "heartbeats",
-    "stuck_leases",
+    "health",
+    "known_keys",
+    "stored_counts",
 ]
 
 
@@ -100,6 +99,24 @@ class FactHistory:
     changes: tuple[ChangeView, ...]  # oldest first
 
 
+@dataclass(frozen=True)
+class Health:
+    """What readiness asks of the database (which answered, or this would not exist)."""
+
+    stuck_leases: tuple[str, ...]  # feeds whose lease ran out long ago and was not taken over
+    heartbeats: dict[str, datetime]  # instance -> its last heartbeat
+
+
+@dataclass(frozen=True)
+class StoredCounts:
+    """What the database holds, for /metrics."""
+
+    claims: dict[str, int]  # by topic
+    changes: dict[tuple[str, str], int]  # by (topic, status)
+    alerts: dict[tuple[str, str], int]  # by (channel, status)
+    baseline_topics: frozenset[str]  # topics with a baseline fact
+
+
 def _outlet(article: schema.Article) -> str:
     return article.outlet or article.id[:12]
 
@@ -136,7 +153,7 @@ def _deliveries(session: Session, changes: Sequence[schema.Change]) -> dict[int,
     return out
 
 
-def _views(session: Session, rows: Sequence[tuple[schema.Change, schema.Article | None]]) -> list[ChangeView]:
+def _views(session: Session, rows: Sequence[ChangeRow]) -> list[ChangeView]:
     outlets = _outlets_by_value(session, (change.key for change, _ in rows))
     deliveries = _deliveries(session, [change for change, _ in rows])
     return [
@@ -165,10 +182,17 @@ def _views(session: Session, rows: Sequence[tuple[schema.Change, schema.Article 
     ]
 
 
-def _changes_query():  # type: ignore[no-untyped-def]
+ChangeRow = tuple[schema.Change, schema.Article | None]
+
+
+def _changes_query() -> Select[schema.Change, schema.Article]:
     return select(schema.Change, schema.Article).outerjoin(
         schema.Article, schema.Article.id == schema.Change.article_id
     )
+
+
+def _change_rows(session: Session, query: Select[schema.Change, schema.Article]) -> list[ChangeRow]:
+    return [(change, article) for change, article in session.execute(query)]
 
 
 def changes_timeline(
@@ -178,10 +202,10 @@ def changes_timeline(
     query = _changes_query().order_by(schema.Change.id.desc()).limit(limit)
     if topics is not None:
         query = query.where(_topic_filter(topics))
-    return _views(session, list(session.execute(query)))
+    return _views(session, _change_rows(session, query))
 
 
-def _topic_filter(topics: Sequence[str]):  # type: ignore[no-untyped-def]
+def _topic_filter(topics: Sequence[str]) -> ColumnElement[bool]:
     if not topics:
         return false()
     return or_(*(schema.Change.key.startswith(f"{topic}.", autoescape=True) for topic in topics))
@@ -194,7 +218,7 @@ def facts_view(session: Session, topics: Sequence[str] | None = None) -> list[Fa
     if topics is not None:
         query = query.where(_topic_filter(topics))
         baseline = {k: v for k, v in baseline.items() if k.split(".", 1)[0] in topics}
-    rows = list(session.execute(query))
+    rows = _change_rows(session, query)
     views = {view.id: view for view in _views(session, rows)}
     latest: dict[str, schema.Change] = {}
     open_changes: dict[str, list[ChangeView]] = defaultdict(list)
@@ -207,9 +231,9 @@ def facts_view(session: Session, topics: Sequence[str] | None = None) -> list[Fa
     outlets = _outlets_by_value(session, set(baseline) | set(latest) | set(open_changes))
     out = []
     for key in sorted(set(baseline) | set(latest) | set(open_changes)):
-        base, change = baseline.get(key), latest.get(key)
-        current = change.new if change else (base.value if base else None)
-        kind = base.kind if base else ("event" if change and change.change == "event" else "state")
+        base, last = baseline.get(key), latest.get(key)
+        current = last.new if last else (base.value if base else None)
+        kind = base.kind if base else ("event" if last and last.change == "event" else "state")
         out.append(
             FactView(
                 key=key,
@@ -217,9 +241,9 @@ def facts_view(session: Session, topics: Sequence[str] | None = None) -> list[Fa
                 baseline=base.value if base else None,
                 has_baseline=base is not None,
                 current=current,
-                previous=change.old if change else None,
-                direction=change.direction if change else None,
-                changed_at=change.detected_at if change else None,
+                previous=last.old if last else None,
+                direction=last.direction if last else None,
+                changed_at=last.detected_at if last else None,
                 outlets=len(outlets.get((key, value_hash(current)), ())),
                 open=tuple(open_changes.get(key, ())),
             )
@@ -229,7 +253,7 @@ def facts_view(session: Session, topics: Sequence[str] | None = None) -> list[Fa
 
 def fact_history(session: Session, key: str) -> FactHistory | None:
     base = session.get(schema.BaselineFact, key)
-    rows = list(session.execute(_changes_query().where(schema.Change.key == key).order_by(schema.Change.id)))
+    rows = _change_rows(session, _changes_query().where(schema.Change.key == key).order_by(schema.Change.id))
     if base is None and not rows:
         return None
     kind = base.kind if base else ("event" if rows[0][0].change == "event" else "state")
@@ -246,9 +270,10 @@ def fact_history(session: Session, key: str) -> FactHistory | None:
 # -- health and metrics -------------------------------------------------------
 
 
-def database_answers(session: Session) -> None:
+def health(session: Session, *, grace: float) -> Health:
     """Raises when the database does not answer."""
     session.execute(text("SELECT 1"))
+    return Health(tuple(stuck_leases(session, grace=grace)), heartbeats(session))
 
 
 def stuck_leases(session: Session, *, grace: float, now: datetime | None = None) -> list[str]:
@@ -303,6 +328,15 @@ def alert_counts(session: Session) -> dict[tuple[str, str], int]:
 
 def baseline_keys(session: Session) -> list[str]:
     return list(session.scalars(select(schema.BaselineFact.key)))
+
+
+def stored_counts(session: Session) -> StoredCounts:
+    return StoredCounts(
+        claim_counts(session),
+        change_counts(session),
+        alert_counts(session),
+        frozenset(key.split(".", 1)[0] for key in baseline_keys(session)),
+    )
 
 
 def known_keys(session: Session) -> set[str]:

@@ -2,7 +2,7 @@
 
 ``create_app(rt)`` builds the Starlette application; ``WebServer`` serves it
 with uvicorn, in the foreground (``monitor web``) or on a thread inside
-``monitor run``. Data comes from ``monitor.store.views`` only.
+``monitor run``. Data comes from the ``Store``'s read methods only (``monitor.store.views``).
 """
 
 from __future__ import annotations

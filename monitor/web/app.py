@@ -27,11 +27,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from ..extraction import specs_by_key
 from ..redact import redact_text, redact_url
-from ..runtime import Runtime
-from ..store import views
-from ..store.feeds import FeedState, feed_states
+from ..service.runtime import Runtime
+from ..store import ChangeView, FactHistory, FactView, FeedState
 from . import present
 from .health import readiness
 from .metrics import metrics_registry
@@ -114,13 +112,14 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _change_json(change: views.ChangeView) -> dict[str, Any]:
+def _change_json(change: ChangeView) -> dict[str, Any]:
     data = asdict(change)
     if change.article is not None:
         data["article"].pop("text")
         data["article"]["url"] = present.safe_url(change.article.url)
     data["context"] = asdict(present.context(change.article.text if change.article else "", change.evidence))
-    return _jsonable(data)
+    shown: dict[str, Any] = _jsonable(data)
+    return shown
 
 
 def create_app(rt: Runtime, *, in_daemon: bool = False, secret: str | None = None) -> Starlette:
@@ -138,30 +137,28 @@ def create_app(rt: Runtime, *, in_daemon: bool = False, secret: str | None = Non
         return story
 
     def labels(keys: list[str]) -> dict[str, str]:
-        return {key: spec.label for key, spec in specs_by_key(rt.plugins, keys).items() if spec.label}
+        return {
+            key: spec.label for key, spec in rt.plugins.vocabulary.specs_by_key(keys).items() if spec.label
+        }
 
-    def facts_of(story: Story) -> list[views.FactView]:
-        with rt.store.read() as session:
-            return views.facts_view(session, story.topics)
+    def facts_of(story: Story) -> list[FactView]:
+        return rt.store.facts_view(story.topics)
 
-    def changes_of(story: Story, request: Request) -> list[views.ChangeView]:
+    def changes_of(story: Story, request: Request) -> list[ChangeView]:
         try:
             limit = min(max(int(request.query_params.get("limit") or 100), 1), 1000)
         except ValueError:
             raise HTTPException(400, "limit must be a whole number") from None
-        with rt.store.read() as session:
-            return views.changes_timeline(session, topics=story.topics, limit=limit)
+        return rt.store.changes_timeline(topics=story.topics, limit=limit)
 
-    def history_or_404(key: str) -> views.FactHistory:
-        with rt.store.read() as session:
-            history = views.fact_history(session, key)
+    def history_or_404(key: str) -> FactHistory:
+        history = rt.store.fact_history(key)
         if history is None:
             raise HTTPException(404, f"no fact {key!r}")
         return history
 
     def feeds() -> list[dict[str, Any]]:
-        with rt.store.read() as session:
-            return [_feed_row(f) for f in feed_states(session) if f.enabled]
+        return [_feed_row(f) for f in rt.store.feed_states() if f.enabled]
 
     # -- pages --
 
@@ -182,7 +179,7 @@ def create_app(rt: Runtime, *, in_daemon: bool = False, secret: str | None = Non
 
     def fact_page(request: Request) -> Response:
         history = history_or_404(request.path_params["key"])
-        spec = specs_by_key(rt.plugins, [history.key]).get(history.key)
+        spec = rt.plugins.vocabulary.spec(history.key)
         newest_first = list(reversed(history.changes))
         return page(
             request,
@@ -283,9 +280,7 @@ def create_app(rt: Runtime, *, in_daemon: bool = False, secret: str | None = Non
 
 
 def _stories(state: WebState) -> list[Story]:
-    with state.rt.store.read() as session:
-        topics = {key.split(".", 1)[0] for key in views.known_keys(session)}
-    return story_list(state.rt.plugins, topics)
+    return story_list(state.rt.plugins, state.rt.store.known_topics())
 
 
 def _feed_row(feed: FeedState) -> dict[str, Any]:

@@ -6,8 +6,7 @@ import time
 from datetime import UTC, datetime
 
 from .. import metrics
-from ..runtime import Runtime
-from ..store import views
+from ..service.runtime import Runtime
 
 __all__ = ["readiness"]
 
@@ -23,18 +22,15 @@ def readiness(rt: Runtime, *, in_daemon: bool) -> tuple[list[str], dict[str, str
     problems: list[str] = []
     checks = {"database": "ok", "scheduler": "ok", "leases": "ok"}
     try:
-        with rt.store.read() as session:
-            views.database_answers(session)
-            # A lease that ran out is taken over at the next claim (every tick): one
-            # expired for much longer than that means no instance is claiming.
-            stuck = views.stuck_leases(session, grace=max(60.0, 4 * service.tick))
-            beats = views.heartbeats(session)
+        # A lease that ran out is taken over at the next claim (every tick): one
+        # expired for much longer than that means no instance is claiming.
+        health = rt.store.health(grace=max(60.0, 4 * service.tick))
     except Exception as exc:
         checks = {name: "unknown" for name in checks} | {"database": "fail"}
         return [f"database: {_first_line(exc)}"], checks
-    if stuck:
+    if health.stuck_leases:
         checks["leases"] = "fail"
-        problems.append(f"leases: held past their expiry on feed(s) {', '.join(stuck)}")
+        problems.append(f"leases: held past their expiry on feed(s) {', '.join(health.stuck_leases)}")
     limit = max(30.0, 4 * max(service.tick, service.heartbeat))
     if in_daemon:
         last = metrics.last_tick()
@@ -48,7 +44,7 @@ def readiness(rt: Runtime, *, in_daemon: bool) -> tuple[list[str], dict[str, str
             )
     else:
         now = datetime.now(UTC)
-        ages = [(now - beat).total_seconds() for beat in beats.values()]
+        ages = [(now - beat).total_seconds() for beat in health.heartbeats.values()]
         if not ages or min(ages) > limit:
             checks["scheduler"] = "fail"
             problems.append(

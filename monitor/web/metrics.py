@@ -10,8 +10,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from .. import metrics
-from ..runtime import Runtime
-from ..store import views
+from ..service.runtime import Runtime
 from .stories import Story, story_of_topic
 
 __all__ = ["metrics_registry"]
@@ -32,11 +31,13 @@ class _Store(Collector):
 
     def collect(self) -> Iterator[Metric]:
         stories = list(self.stories())
-        with self.rt.store.read() as session:
-            claims = views.claim_counts(session)
-            changes = views.change_counts(session)
-            alerts = views.alert_counts(session)
-            baseline = {key.split(".", 1)[0] for key in views.baseline_keys(session)}
+        counts = self.rt.store.stored_counts()
+        claims, changes, alerts, baseline = (
+            counts.claims,
+            counts.changes,
+            counts.alerts,
+            counts.baseline_topics,
+        )
 
         def by_story(counts: dict[tuple[str, ...], int], **zeros: int) -> list[tuple[tuple[str, ...], int]]:
             totals: Counter[tuple[str, ...]] = Counter({(slug,): 0 for slug in zeros})
@@ -51,7 +52,7 @@ class _Store(Collector):
         family = GaugeMetricFamily(
             "monitor_changes", "Changes stored, by story and status.", labels=["story", "status"]
         )
-        for labels, count in by_story(dict(changes)):
+        for labels, count in by_story({(topic, status): n for (topic, status), n in changes.items()}):
             family.add_metric(list(labels), count)
         yield family
         family = GaugeMetricFamily(

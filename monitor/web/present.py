@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..model import FactSpec
-from ..store.views import FactHistory
+from ..store import FactHistory
 
 __all__ = ["Chart", "Context", "chart", "context", "move", "safe_url", "show", "when"]
 

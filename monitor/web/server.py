@@ -20,7 +20,7 @@ import uvicorn
 
 from ..config import Config
 from ..errors import ConfigError, MonitorError
-from ..runtime import Runtime
+from ..service.runtime import Runtime
 from .app import create_app
 
 __all__ = ["WebServer", "check_bind"]
