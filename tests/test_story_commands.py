@@ -101,3 +101,73 @@ def test_eval_prints_its_figures(config: Path) -> None:
     report = json.loads(run(config, "eval", "--json", str(DEV)).stdout)
     assert report["cases"] == 16
     assert report["f1"] >= 0.9 and report["false_alerts"] == 0
+
+
+def _case(folder: Path, name: str, text: str, label: dict[str, object]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.txt").write_text(text, "utf-8")
+    (folder / f"{name}.json").write_text(json.dumps(label), "utf-8")
+
+
+@pytest.fixture
+def cases(tmp_path: Path) -> tuple[Path, Path]:
+    """Two folders of cases written for this test: one hit, one miss, one ignored key, one quiet case."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    _case(
+        a,
+        "01-pledge",
+        "Spain to send troops\n\nSpain has pledged to send troops to the reassurance force for Ukraine.\n",
+        {"changes": [{"key": "coalition.ES.troop_stance", "change": "new", "new": "committed"}]},
+    )
+    _case(
+        a,
+        "02-missed",
+        "Quiet day\n\nOfficials in Kyiv met reporters about Ukraine.\n",
+        {"changes": [{"key": "coalition.PT.troop_stance", "change": "new", "new": "open", "evidence": "x"}]},
+    )
+    _case(
+        b,
+        "01-ignored",
+        "Austria\n\nAustria will deploy soldiers to Ukraine after the war ends.\n",
+        {"changes": [], "ignore": ["coalition.AT.troop_stance"]},
+    )
+    return a, b
+
+
+def test_eval_takes_several_folders_and_prints_each_and_every_key(config: Path, cases: tuple[Path, Path]) -> None:
+    a, b = cases
+    out = run(config, "eval", str(a), str(b)).stdout
+    lines = out.splitlines()
+    assert any(line.startswith(f"{a}: cases 2") and "recall 0.500" in line for line in lines)
+    # the ignored key's prediction counts neither way: no false alert, precision untouched
+    assert any(line.startswith(f"{b}: cases 1") and "false alerts 0" in line for line in lines)
+    assert any(line.startswith("all: cases 3") for line in lines)
+    by_key = {line.split()[0]: line.split()[1:4] for line in lines if line.startswith("coalition.")}
+    assert by_key["coalition.ES.troop_stance"] == ["1", "1", "1"]
+    assert by_key["coalition.PT.troop_stance"] == ["1", "0", "0"]
+    assert "coalition.AT.troop_stance" not in by_key
+    report = json.loads(run(config, "eval", "--json", str(a)).stdout)
+    assert report["keys"]["coalition.PT.troop_stance"] == {"expected": 1, "predicted": 0, "matched": 0}
+
+
+def test_eval_explain_shows_the_rule_and_what_blocked_it(config: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    _case(
+        folder,
+        "01-hedged",
+        "Spain\n\nAnalysts expect that Spain could send troops to Ukraine.\n",
+        {"changes": [{"key": "coalition.ES.troop_stance", "change": "new", "new": "committed"}]},
+    )
+    out = run(config, "eval", "--explain", str(folder)).stdout
+    assert "missed coalition.ES.troop_stance new 'committed'" in out
+    assert "dropped:" in out and "rule '" in out and "Analysts expect that Spain could send troops" in out
+
+
+def test_extract_explain_lists_kept_and_dropped_rules(config: Path, tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text(
+        "Troops\n\nDenmark will deploy soldiers to Ukraine. Analysts say Spain could send troops to Ukraine.\n"
+    )
+    out = run(config, "extract", "--explain", str(article)).stdout
+    assert "coalition.DK.troop_stance = 'committed'  (kept)" in out
+    assert "coalition.ES.troop_stance" in out and "dropped: " in out

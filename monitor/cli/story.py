@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..service.core import Monitor
+from ..tools.evaluate import EvalReport
 from .base import cli, show, with_monitor
 
 
@@ -114,41 +115,73 @@ def changes(app: Monitor, limit: int, as_json: bool) -> None:
 
 
 @cli.command("eval")
-@click.argument("case_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("case_dirs", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--verbose", "-v", is_flag=True, help="Show each miss and each extra change.")
+@click.option("--explain", is_flag=True, help="For each miss and extra: the sentence, the rules that fired, what blocked them.")
 @with_monitor
-def eval_command(app: Monitor, case_dir: Path, as_json: bool, verbose: bool) -> None:
-    """Precision, recall and F1 of the extractors on labelled cases in CASE_DIR."""
-    report = app.evaluate(case_dir)
-    summary = report.as_json()
+def eval_command(app: Monitor, case_dirs: tuple[Path, ...], as_json: bool, verbose: bool, explain: bool) -> None:
+    """Precision, recall and F1 of the extractors on labelled cases, per folder (CASE_DIR...) and per key."""
+    reports = [app.evaluate(d) for d in case_dirs]
     if as_json:
-        click.echo(json.dumps(summary, indent=1, ensure_ascii=False))
+        for report in reports:
+            click.echo(json.dumps(report.as_json(), indent=1, ensure_ascii=False))
         return
-    if verbose:
-        for failure in summary["failures"]:
-            for miss in failure["missed"]:
-                click.echo(f"{failure['case']}: missed {miss['key']} {miss['change']} {show(miss['new'])}")
-            for extra in failure["extra"]:
-                click.echo(
-                    f"{failure['case']}: extra  {extra['key']} {extra['change']} {show(extra['new'])}"
-                    f"  <- {extra['evidence'][:90]}"
-                )
-    click.echo(
-        f"cases {summary['cases']}  precision {report.precision:.3f}  recall {report.recall:.3f}  "
-        f"F1 {report.f1:.3f}  false alerts {report.false_alerts}"
-    )
+    for report in reports:
+        if verbose or explain:
+            _show_failures(app, report, explain)
+    total = EvalReport.combined(reports)
+    _show_keys(total)
+    for report in [*reports, total] if len(reports) > 1 else reports:
+        click.echo(
+            f"{report.folder}: cases {len(report.cases)}  precision {report.precision:.3f}  "
+            f"recall {report.recall:.3f}  F1 {report.f1:.3f}  false alerts {report.false_alerts}"
+        )
+
+
+def _show_failures(app: Monitor, report: EvalReport, explain: bool) -> None:
+    for case in report.cases:
+        if explain:
+            for line in app.explain_case(case):
+                click.echo(line)
+            continue
+        for miss in case.missed:
+            click.echo(f"{case.name}: missed {miss['key']} {miss['change']} {show(miss['new'])}")
+        for extra in case.extra:
+            click.echo(
+                f"{case.name}: extra  {extra['key']} {extra['change']} {show(extra['new'])}"
+                f"  <- {extra['evidence'][:90]}"
+            )
+
+
+def _show_keys(report: EvalReport) -> None:
+    scores = report.by_key()
+    if not scores:
+        return
+    width = max(len(k.key) for k in scores)
+    click.echo(f"{'key':<{width}}  expected  predicted  matched  precision  recall     F1")
+    for k in scores:
+        click.echo(
+            f"{k.key:<{width}}  {k.expected:>8}  {k.predicted:>9}  {k.matched:>7}  {k.precision:>9.3f}"
+            f"  {k.recall:>6.3f}  {k.f1:>5.3f}"
+        )
 
 
 @cli.command()
 @click.argument("source")
 @click.option("--extractor", "extractors", multiple=True, help="Only this extractor (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per claim.")
+@click.option("--explain", is_flag=True, help="Every rule that fired, kept or dropped, with its cues.")
 @with_monitor
-def extract(app: Monitor, source: str, extractors: tuple[str, ...], as_json: bool) -> None:
+def extract(app: Monitor, source: str, extractors: tuple[str, ...], as_json: bool, explain: bool) -> None:
     """Show what each extractor claims from one article: a text FILE or a URL."""
     for analysis in app.extract(source, extractors):
         article = analysis.article
+        if explain:
+            for hit in app.explain(article):
+                if not extractors or hit.extractor in extractors:
+                    for line in hit.lines():
+                        click.echo(line)
         if not as_json:
             click.echo(f"# {article.title or article.id}" + (f"  <{article.url}>" if article.url else ""))
         for claim in analysis.claims:

@@ -20,10 +20,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from monitor import text as T
 
-from .lexicon import normalise
+from .lexicon import inflections, normalise, phrase_forms
 from .tokens import (
     KIND_MARK,
     MARKED,
@@ -87,10 +88,18 @@ class ActorTable:
     """
 
     aliases: Mapping[str, tuple[str, str]]  # alias -> (code, kind)
-    titles: frozenset[tuple[str, ...]] = frozenset()
+    title_words: tuple[str, ...] = ()  # "foreign minister": inflected on first use
     roles: frozenset[tuple[str, ...]] = frozenset()
-    groups: frozenset[str] = frozenset()  # "countries", "allies": a subject that is not one government
+    group_words: tuple[str, ...] = ()  # "country", "ally": a subject that is not one government
     events: frozenset[str] = frozenset()  # "summit", "talks": after a capital, a place, not a government
+
+    @cached_property
+    def titles(self) -> frozenset[tuple[str, ...]]:
+        return frozenset(seq for t in self.title_words for seq in phrase_forms(t, "noun"))
+
+    @cached_property
+    def groups(self) -> frozenset[str]:
+        return frozenset(w for g in self.group_words for w in inflections(g, "noun"))
 
     def regex(self) -> re.Pattern[str] | None:
         if not self.aliases:
@@ -100,17 +109,17 @@ class ActorTable:
     @classmethod
     def merge(cls, tables: Iterable[ActorTable]) -> ActorTable:
         aliases: dict[str, tuple[str, str]] = {}
-        titles: set[tuple[str, ...]] = set()
+        titles: dict[str, None] = {}
         roles: set[tuple[str, ...]] = set()
-        groups: set[str] = set()
+        groups: dict[str, None] = {}
         events: set[str] = set()
         for table in tables:
             aliases.update(table.aliases)
-            titles |= table.titles
+            titles.update(dict.fromkeys(table.title_words))
             roles |= table.roles
-            groups |= table.groups
+            groups.update(dict.fromkeys(table.group_words))
             events |= table.events
-        return cls(aliases, frozenset(titles), frozenset(roles), frozenset(groups), frozenset(events))
+        return cls(aliases, tuple(titles), frozenset(roles), tuple(groups), frozenset(events))
 
 
 class Analyzer:

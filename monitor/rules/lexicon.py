@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 import lemminflect
+
+from monitor import text as T
 
 __all__ = ["Concept", "inflections", "normalise", "phrase_forms"]
 
@@ -69,27 +71,38 @@ class Concept:
     name: str
     pos: str
     entries: tuple[str, ...]
-    forms: frozenset[tuple[str, ...]]
 
     @classmethod
     def build(cls, name: str, entries: Iterable[str], pos: str = "any") -> Concept:
-        entries = tuple(entries)
+        return cls(name, pos, tuple(entries))
+
+    @cached_property
+    def forms(self) -> frozenset[tuple[str, ...]]:
+        """Every token sequence of every entry, inflected (on first use: inflection is costly at start)."""
         forms: set[tuple[str, ...]] = set()
-        for entry in entries:
-            forms |= phrase_forms(entry, pos)
-        return cls(name, pos, entries, frozenset(forms))
+        for entry in self.entries:
+            forms |= phrase_forms(entry, self.pos)
+        return frozenset(forms)
 
     def regex(self) -> str:
         """The concept as a regex over the token stream (tokens joined by single spaces)."""
-        alts = []
-        for seq in sorted(self.forms, key=lambda s: (-len(" ".join(s)), s)):
-            parts = []
-            for tok in seq:
-                if tok.endswith("*") and len(tok) > 1:
-                    parts.append(re.escape(tok[:-1]) + r"[^ ]*")
-                else:
-                    parts.append(re.escape(tok))
-            alts.append(" ".join(parts))
+        return self._regex
+
+    @cached_property
+    def _regex(self) -> str:
+        """The concept's regex, built once (every pattern naming the concept embeds it).
+
+        Literal forms make one trie (fast to compile and to match, longest first);
+        forms with a ``word*`` prefix are added as alternatives.
+        """
+        literal = [" ".join(seq) for seq in self.forms if not any(t.endswith("*") and len(t) > 1 for t in seq)]
+        prefixed = []
+        for seq in sorted(self.forms):
+            if any(t.endswith("*") and len(t) > 1 for t in seq):
+                prefixed.append(
+                    " ".join(re.escape(t[:-1]) + r"[^ ]*" if t.endswith("*") and len(t) > 1 else re.escape(t) for t in seq)
+                )
+        alts = ([T.trie_regex(literal) + "(?![^ ])"] if literal else []) + prefixed
         return "(?:" + "|".join(alts) + ")" if alts else "(?!)"
 
     def first_tokens(self) -> set[str]:

@@ -23,6 +23,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache, cached_property
+
+from monitor import text as T
 
 from .lexicon import Concept, inflections, normalise
 
@@ -60,14 +63,39 @@ class PatternError(ValueError):
     """A pattern that cannot be compiled; the message says what is wrong."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Pattern:
-    """One compiled pattern: its source, its regex and the words one of which a sentence must hold."""
+    """One pattern: its source, its regex and the words one of which a sentence must hold.
+
+    The regex is compiled the first time a sentence could match it: most
+    commands and most articles never need most patterns, and compiling all of
+    them costs more than a second at start. The syntax is checked when the
+    pattern is read.
+    """
 
     source: str
-    regex: re.Pattern[str]
-    needs: frozenset[str] | None  # None: no cheap test (only slots or prefixes)
+    tokens: tuple[str, ...]
+    concepts: Mapping[str, Concept]
     slots: tuple[str, ...]
+
+    @cached_property
+    def _built(self) -> tuple[str, frozenset[str] | None]:
+        parser = _Parser(self.source, list(self.tokens), self.concepts, build=True)
+        body, needs = parser.sequence()
+        return body + "(?= )", needs
+
+    @property
+    def expression(self) -> str:
+        return self._built[0]
+
+    @property
+    def needs(self) -> frozenset[str] | None:
+        """Words one of which a sentence must hold to match; None: no cheap test (only slots or prefixes)."""
+        return self._built[1]
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile(self.expression)
 
     def possible(self, words: frozenset[str]) -> bool:
         return self.needs is None or not self.needs.isdisjoint(words)
@@ -80,17 +108,20 @@ def compile_pattern(source: str, concepts: Mapping[str, Concept]) -> Pattern:
     tokens = [m.group(1) for m in _LEX.finditer(source)]
     if "".join(tokens).replace(" ", "") != re.sub(r"\s+", "", source):
         raise PatternError(f"{source!r}: cannot read it (stray characters)")
-    parser = _Parser(source, tokens, concepts)
-    body, needs = parser.sequence()
+    parser = _Parser(source, tokens, concepts, build=False)
+    parser.sequence()
     if parser.pos != len(tokens):
         raise PatternError(f"{source!r}: unbalanced ')' or '|'")
     if tokens[0].startswith("...") or tokens[-1].startswith("..."):
         raise PatternError(f"{source!r}: '...' stands between two elements")
-    try:
-        regex = re.compile(body + "(?= )")
-    except re.error as exc:
-        raise PatternError(f"{source!r}: {exc}") from None
-    return Pattern(source, regex, needs, tuple(parser.slots))
+    return Pattern(source, tuple(tokens), concepts, tuple(parser.slots))
+
+
+@cache
+def _word_regex(word: str) -> tuple[str, frozenset[str]]:
+    """A bare word: any of its forms ("sign" matches "signed")."""
+    forms = inflections(word) if word.isalpha() else frozenset({word})
+    return " (?:" + T.trie_regex(forms) + ")(?![^ ])", frozenset(forms)
 
 
 def _selectivity(needs: frozenset[str]) -> tuple[bool, int]:
@@ -99,8 +130,10 @@ def _selectivity(needs: frozenset[str]) -> tuple[bool, int]:
 
 
 class _Parser:
-    def __init__(self, source: str, tokens: list[str], concepts: Mapping[str, Concept]) -> None:
-        self.source, self.tokens, self.concepts = source, tokens, concepts
+    """Reads a pattern; with ``build`` false it only checks it (no inflection, no regex: cheap at start)."""
+
+    def __init__(self, source: str, tokens: list[str], concepts: Mapping[str, Concept], *, build: bool) -> None:
+        self.source, self.tokens, self.concepts, self.build = source, tokens, concepts, build
         self.pos = 0
         self.slots: list[str] = []
         self.gaps = 0
@@ -163,6 +196,8 @@ class _Parser:
                 raise self.error(
                     f"unknown concept {tok} (known: {', '.join(sorted(self.concepts)) or 'none'})"
                 )
+            if not self.build:
+                return "", None
             prefixes = any(t.endswith("*") for t in concept.first_tokens())
             return " " + concept.regex(), None if prefixes else frozenset(concept.first_tokens())
         if tok.startswith("{"):
@@ -181,5 +216,6 @@ class _Parser:
             return " " + re.escape(word), frozenset({word})
         if word.startswith("=") and len(word) > 1:
             return " " + re.escape(word[1:]), frozenset({word[1:]})
-        forms = sorted(inflections(word) if word.isalpha() else {word}, key=len, reverse=True)
-        return " (?:" + "|".join(re.escape(f) for f in forms) + ")", frozenset(forms)
+        if not self.build:
+            return "", None
+        return _word_regex(word)

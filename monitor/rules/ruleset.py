@@ -12,7 +12,7 @@ import copy
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from .context import DIRECTIONS, ContextIndex, ContextRule
 from .errors import RuleError
 from .files import english, merge, merged
 from .frames import Frame, FrameIndex, Modifier
-from .lexicon import Concept, inflections, normalise, phrase_forms
+from .lexicon import Concept, normalise, phrase_forms
 from .pattern import Pattern, PatternError, compile_pattern
 
 __all__ = ["Example", "RuleError", "RuleSet", "build_rules", "load_rules"]
@@ -56,7 +56,7 @@ class RuleSet:
     contexts: tuple[ContextRule, ...]
     frames: tuple[Frame, ...]
     actors: ActorTable
-    reporting: frozenset[str]
+    reporting_verbs: tuple[str, ...]
     approximate: frozenset[tuple[str, ...]]
     terms: re.Pattern[str] | None
     elsewhere: re.Pattern[str] | None
@@ -65,6 +65,11 @@ class RuleSet:
     collect: frozenset[str] = frozenset()  # list facts whose items are gathered from every hit
     spare: dict[str, Any] = field(default_factory=dict)
     requires: tuple[Pattern, ...] = ()  # [relevance] requires: the article must match one of these
+
+    @cached_property
+    def reporting(self) -> frozenset[str]:
+        """The attribution verbs in every form ("said", "tells"), built on first use."""
+        return frozenset(normalise(w) for e in self.reporting_verbs for w in _flat(e, "verb"))
 
     @property
     def index(self) -> FrameIndex:
@@ -148,9 +153,7 @@ def _build(data: dict[str, Any], where: str) -> RuleSet:
         contexts=contexts,
         frames=frames,
         actors=_actors(data.get("actors", {}), where),
-        reporting=frozenset(
-            normalise(w) for e in data.get("attribution", {}).get("verbs", []) for w in _flat(e, "verb")
-        ),
+        reporting_verbs=tuple(data.get("attribution", {}).get("verbs", [])),
         approximate=frozenset(
             tuple(normalise(w) for w in a.split()) for a in data.get("numbers", {}).get("approximate", [])
         ),
@@ -345,8 +348,8 @@ def _actors(table: Mapping[str, Any], where: str) -> ActorTable:
                 aliases[alias] = (code, kind)
     for alias in table.get("drop", []):
         aliases.pop(alias, None)
-    titles = frozenset(seq for t in table.get("titles", []) for seq in phrase_forms(t, "noun"))
+    titles = tuple(table.get("titles", []))
     roles = frozenset(tuple(normalise(w) for w in r.split()) for r in table.get("roles", []))
-    groups = frozenset(w for g in table.get("groups", []) for w in inflections(g, "noun"))
+    groups = tuple(table.get("groups", []))
     events = frozenset(normalise(w) for w in table.get("events", []))
     return ActorTable(aliases, titles, roles, groups, events)

@@ -16,11 +16,12 @@ from ..errors import MonitorError
 from ..facts.analysis import Analysis
 from ..facts.baseline import BuildResult, baseline_article_path, build_baseline
 from ..ingest.articlefile import read_article_file
-from ..model import Change
+from ..model import Article, Change
 from ..plugins import PluginHost
 from ..store import BaselineFact, FactOverview, FeedState, OutboxRow, StatusReport, Store
 from ..tools.compare import compare_files
-from ..tools.evaluate import EvalReport, evaluate
+from ..tools.evaluate import CaseResult, EvalReport, evaluate
+from ..tools.explain import HitLine, explain_article, explain_case
 from ..tools.inspection import inspect_source
 from ..tools.plugin_check import check_plugins
 from ..web import WebServer
@@ -97,6 +98,14 @@ class Monitor:
     def evaluate(self, case_dir: Path) -> EvalReport:
         baseline = read_article_file(baseline_article_path(self.config))
         return evaluate(case_dir, self.plugins, baseline, timeout=self.config.service.plugin_timeout)
+
+    def explain_case(self, case: CaseResult) -> list[str]:
+        """Why each miss and extra of an evaluated case came about (rule-based extractors)."""
+        return explain_case(self.plugins, case)
+
+    def explain(self, article: Article) -> list[HitLine]:
+        """Every rule that fired on ``article``, kept or dropped, with its cues."""
+        return explain_article(self.plugins, article)
 
     def extract(self, source: str, extractors: Sequence[str] = ()) -> list[Analysis]:
         return inspect_source(

@@ -1,13 +1,17 @@
-"""Extraction quality on labelled cases: precision, recall, F1 and false alerts.
+"""Extraction quality on labelled cases: precision, recall, F1 and false alerts, per folder and per key.
 
 A case is ``NN-slug.txt`` (an article file) with ``NN-slug.json`` (the
 changes it must produce against the baseline alone). See the dev set's
-README for the scoring rules this follows.
+README for the scoring rules this follows. A case's ``ignore`` list names
+keys the annotators could not agree on: a prediction on them counts
+neither way, and so does an expected change.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +24,7 @@ from ..ingest.articlefile import read_article_file
 from ..model import Article
 from ..plugins import PluginHost
 
-__all__ = ["CaseResult", "EvalReport", "evaluate"]
+__all__ = ["CaseResult", "EvalReport", "KeyScore", "evaluate"]
 
 
 @dataclass
@@ -29,6 +33,8 @@ class CaseResult:
     expected: list[dict[str, Any]]
     predicted: list[dict[str, Any]]
     matched: int
+    article: Article | None = None
+    ignored: frozenset[str] = frozenset()
 
     @property
     def missed(self) -> list[dict[str, Any]]:
@@ -39,9 +45,51 @@ class CaseResult:
         return [p for p in self.predicted if not any(_matches(p, e) for e in self.expected)]
 
 
+@dataclass(frozen=True)
+class KeyScore:
+    """One key's counts over the cases of a report."""
+
+    key: str
+    expected: int
+    predicted: int
+    matched: int
+
+    @property
+    def precision(self) -> float:
+        return self.matched / self.predicted if self.predicted else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.matched / self.expected if self.expected else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
 @dataclass
 class EvalReport:
     cases: list[CaseResult] = field(default_factory=list)
+    folder: str = ""
+
+    def by_key(self) -> list[KeyScore]:
+        """Each key's expected, predicted and matched counts, by key."""
+        expected: Counter[str] = Counter()
+        predicted: Counter[str] = Counter()
+        matched: Counter[str] = Counter()
+        for case in self.cases:
+            expected.update(e["key"] for e in case.expected)
+            predicted.update(p["key"] for p in case.predicted)
+            missed = Counter(m["key"] for m in case.missed)
+            for key, count in Counter(e["key"] for e in case.expected).items():
+                matched[key] += count - missed[key]
+        keys = sorted(set(expected) | set(predicted))
+        return [KeyScore(k, expected[k], predicted[k], matched[k]) for k in keys]
+
+    @classmethod
+    def combined(cls, reports: Sequence[EvalReport]) -> EvalReport:
+        return cls([c for r in reports for c in r.cases], folder="all")
 
     @property
     def matched(self) -> int:
@@ -73,6 +121,10 @@ class EvalReport:
             "f1": round(self.f1, 4),
             "false_alerts": self.false_alerts,
             "cases": len(self.cases),
+            "folder": self.folder,
+            "keys": {
+                k.key: {"expected": k.expected, "predicted": k.predicted, "matched": k.matched} for k in self.by_key()
+            },
             "failures": [
                 {"case": c.name, "missed": c.missed, "extra": c.extra}
                 for c in self.cases
@@ -102,7 +154,7 @@ def evaluate(case_dir: Path, host: PluginHost, baseline: Article, *, timeout: fl
     if not case_dir.is_dir():
         raise MonitorError(f"{case_dir}: not a folder of evaluation cases")
     baseline_facts = extract_baseline(host, baseline, timeout=timeout)
-    report = EvalReport()
+    report = EvalReport(folder=str(case_dir))
     for text_path in sorted(case_dir.glob("*.txt")):
         label_path = text_path.with_suffix(".json")
         if not label_path.is_file():
@@ -113,8 +165,9 @@ def evaluate(case_dir: Path, host: PluginHost, baseline: Article, *, timeout: fl
             raise MonitorError(f"{label_path}: not valid JSON: {exc}") from None
         article = read_article_file(text_path, published=_published(label.get("published")))
         _, decisions = extract_and_diff(host, [article], known_from_baseline(baseline_facts), timeout=timeout)
-        predicted = [d.change.as_json() for d in decisions]
-        expected = list(label.get("changes", []))
+        ignored = frozenset(str(k) for k in label.get("ignore", []))
+        predicted = [d.change.as_json() for d in decisions if d.change.key not in ignored]
+        expected = [e for e in label.get("changes", []) if e.get("key") not in ignored]
         used: set[int] = set()
         matched = 0
         for e in expected:
@@ -123,5 +176,5 @@ def evaluate(case_dir: Path, host: PluginHost, baseline: Article, *, timeout: fl
                     used.add(i)
                     matched += 1
                     break
-        report.cases.append(CaseResult(text_path.stem, expected, predicted, matched))
+        report.cases.append(CaseResult(text_path.stem, expected, predicted, matched, article, ignored))
     return report
