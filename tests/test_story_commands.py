@@ -134,7 +134,9 @@ def cases(tmp_path: Path) -> tuple[Path, Path]:
     return a, b
 
 
-def test_eval_takes_several_folders_and_prints_each_and_every_key(config: Path, cases: tuple[Path, Path]) -> None:
+def test_eval_takes_several_folders_and_prints_each_and_every_key(
+    config: Path, cases: tuple[Path, Path]
+) -> None:
     a, b = cases
     out = run(config, "eval", str(a), str(b)).stdout
     lines = out.splitlines()

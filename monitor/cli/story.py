@@ -118,9 +118,15 @@ def changes(app: Monitor, limit: int, as_json: bool) -> None:
 @click.argument("case_dirs", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--verbose", "-v", is_flag=True, help="Show each miss and each extra change.")
-@click.option("--explain", is_flag=True, help="For each miss and extra: the sentence, the rules that fired, what blocked them.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="For each miss and extra: the sentence, the rules that fired, what blocked them.",
+)
 @with_monitor
-def eval_command(app: Monitor, case_dirs: tuple[Path, ...], as_json: bool, verbose: bool, explain: bool) -> None:
+def eval_command(
+    app: Monitor, case_dirs: tuple[Path, ...], as_json: bool, verbose: bool, explain: bool
+) -> None:
     """Precision, recall and F1 of the extractors on labelled cases, per folder (CASE_DIR...) and per key."""
     reports = [app.evaluate(d) for d in case_dirs]
     if as_json:

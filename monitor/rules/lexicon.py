@@ -95,12 +95,17 @@ class Concept:
         Literal forms make one trie (fast to compile and to match, longest first);
         forms with a ``word*`` prefix are added as alternatives.
         """
-        literal = [" ".join(seq) for seq in self.forms if not any(t.endswith("*") and len(t) > 1 for t in seq)]
+        literal = [
+            " ".join(seq) for seq in self.forms if not any(t.endswith("*") and len(t) > 1 for t in seq)
+        ]
         prefixed = []
         for seq in sorted(self.forms):
             if any(t.endswith("*") and len(t) > 1 for t in seq):
                 prefixed.append(
-                    " ".join(re.escape(t[:-1]) + r"[^ ]*" if t.endswith("*") and len(t) > 1 else re.escape(t) for t in seq)
+                    " ".join(
+                        re.escape(t[:-1]) + r"[^ ]*" if t.endswith("*") and len(t) > 1 else re.escape(t)
+                        for t in seq
+                    )
                 )
         alts = ([T.trie_regex(literal) + "(?![^ ])"] if literal else []) + prefixed
         return "(?:" + "|".join(alts) + ")" if alts else "(?!)"

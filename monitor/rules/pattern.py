@@ -132,7 +132,9 @@ def _selectivity(needs: frozenset[str]) -> tuple[bool, int]:
 class _Parser:
     """Reads a pattern; with ``build`` false it only checks it (no inflection, no regex: cheap at start)."""
 
-    def __init__(self, source: str, tokens: list[str], concepts: Mapping[str, Concept], *, build: bool) -> None:
+    def __init__(
+        self, source: str, tokens: list[str], concepts: Mapping[str, Concept], *, build: bool
+    ) -> None:
         self.source, self.tokens, self.concepts, self.build = source, tokens, concepts, build
         self.pos = 0
         self.slots: list[str] = []

@@ -123,7 +123,8 @@ class EvalReport:
             "cases": len(self.cases),
             "folder": self.folder,
             "keys": {
-                k.key: {"expected": k.expected, "predicted": k.predicted, "matched": k.matched} for k in self.by_key()
+                k.key: {"expected": k.expected, "predicted": k.predicted, "matched": k.matched}
+                for k in self.by_key()
             },
             "failures": [
                 {"case": c.name, "missed": c.missed, "extra": c.extra}

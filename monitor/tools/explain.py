@@ -98,7 +98,10 @@ def explain_case(host: PluginHost, case: CaseResult) -> list[str]:
                 out.append(f"   expected from: {item['evidence']}")
             related = [h for h in hits if _same_fact(h, item["key"])]
             if not related:
-                out.append("   no rule fired on this fact" + (f" (not rule-based: {', '.join(others)})" if others else ""))
+                out.append(
+                    "   no rule fired on this fact"
+                    + (f" (not rule-based: {', '.join(others)})" if others else "")
+                )
             for line in related:
                 out.extend(line.lines())
     return out
