@@ -129,6 +129,8 @@ retry_max = "0.01s"
         ["alerts", "test", "hook"],
         ["alerts", "test", "desk"],
         ["status"],
+        ["check"],
+        ["--log-format", "json", "alerts", "test", "hook"],
     )
     for args in steps:  # a change, then deliveries answered 500, then 404 (dead), all stored
         if args == ["alerts", "deliver"]:

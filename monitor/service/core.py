@@ -6,6 +6,7 @@ the daemon is ``Monitor.run``. Each method is testable without click.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,11 +24,14 @@ from ..tools.compare import compare_files
 from ..tools.evaluate import EvalReport, evaluate
 from ..tools.inspection import inspect_source
 from ..tools.plugin_check import check_plugins
+from .checks import Problem, run_checks
 from .daemon import poll_all, run_daemon
 from .poll import PollOutcome
 from .runtime import Runtime
 
 __all__ = ["Monitor"]
+
+log = logging.getLogger(__name__)
 
 
 class Monitor:
@@ -55,7 +59,19 @@ class Monitor:
         """The daemon: poll every feed at its interval until SIGTERM or SIGINT."""
         if instance:
             self.rt.instance = instance
+        problems = self.check()
+        for problem in problems:
+            (log.error if problem.level == "error" else log.warning)("start check: %s", problem.message)
+        errors = sum(p.level == "error" for p in problems)
+        if errors:
+            raise MonitorError(
+                f"not starting: {errors} {'error' if errors == 1 else 'errors'} (see 'monitor check')"
+            )
         run_daemon(self.rt)
+
+    def check(self) -> list[Problem]:
+        """What would fail once running: channels and their secrets, plugins, database, baseline."""
+        return run_checks(self.config, self.plugins)
 
     def poll(self, names: Sequence[str] = ()) -> list[PollOutcome]:
         """Every feed (or those named) once now."""
