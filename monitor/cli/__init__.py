@@ -15,7 +15,7 @@ from ..config import load_config, resolve_config_path
 from ..errors import ConfigError
 from ..logsetup import configure_logging
 from ..plugins import PluginHost
-from . import alerts, ops, plugins, service, story  # noqa: F401 - they register their commands
+from . import alerts, feeds, ops, plugins, service, story  # noqa: F401 - they register their commands
 from .base import cli
 
 __all__ = ["cli", "main"]

@@ -63,7 +63,28 @@ def _load(path: Path | None) -> Config:
         raise AssertionError from exc
 
 
-@click.group()
+class _ConfigAnywhere(click.Group):
+    """``--config PATH`` is accepted before or after any subcommand, groups included."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest, moved = list(args), []
+        end = rest.index("--") if "--" in rest else len(rest)
+        index = 0
+        while index < end:
+            arg = rest[index]
+            if arg == "--config" and index + 1 < end and index > 0:
+                moved += rest[index : index + 2]
+                del rest[index : index + 2]
+                end -= 2
+            elif arg.startswith("--config=") and index > 0:
+                moved.append(rest.pop(index))
+                end -= 1
+            else:
+                index += 1
+        return super().parse_args(ctx, moved + rest)
+
+
+@click.group(cls=_ConfigAnywhere)
 @click.version_option(__version__, prog_name="monitor")
 @click.option(
     "--config",

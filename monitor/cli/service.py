@@ -1,4 +1,4 @@
-"""Running the service: run, poll, feeds, status."""
+"""Running the service: run, poll, status (feeds: ``cli/feeds.py``)."""
 
 from __future__ import annotations
 
@@ -34,25 +34,6 @@ def poll(app: Monitor, feeds: tuple[str, ...], as_json: bool) -> None:
             f"{len(outcomes)} feeds polled, {sum(o.new for o in outcomes)} new articles, "
             f"{sum(o.changes for o in outcomes)} changes, {failed} failed"
         )
-
-
-@cli.command()
-@click.option("--json", "as_json", is_flag=True)
-@with_monitor
-def feeds(app: Monitor, as_json: bool) -> None:
-    """Show each feed's last status, error and next poll."""
-    for state in app.feeds():
-        if as_json:
-            click.echo(json.dumps(state.__dict__, default=str))
-            continue
-        status = "disabled" if not state.enabled else (state.last_status or "never polled")
-        when = state.next_poll_at.strftime("%Y-%m-%d %H:%M:%S UTC") if state.next_poll_at else "-"
-        line = f"{state.name:<28} {status!s:<14} next {when}  failures {state.consecutive_failures}"
-        if state.last_error:
-            line += f"  error: {state.last_error}"
-        elif state.last_parse_warning:
-            line += f"  warning: {state.last_parse_warning}"
-        click.echo(line)
 
 
 @cli.command()

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..config import Config
+from ..config import Config, FeedConfig
 from ..deliver.channels import send_test
 from ..deliver.delivery import Deliverer, DeliveryReport
 from ..errors import MonitorError
@@ -22,6 +22,7 @@ from ..plugins import PluginHost
 from ..store import BaselineFact, FactOverview, FeedState, OutboxRow, StatusReport, Store
 from ..tools.compare import compare_files
 from ..tools.evaluate import EvalReport, evaluate
+from ..tools.feedfile import FeedFile, ImportReport, export_opml
 from ..tools.inspection import inspect_source
 from ..tools.plugin_check import check_plugins
 from .checks import Problem, run_checks
@@ -80,6 +81,22 @@ class Monitor:
     def feeds(self) -> list[FeedState]:
         self.store.sync_feeds(self.config.feeds)
         return self.store.feed_states()
+
+    # -- the feeds in the config file ------------------------------------------------------
+
+    def add_feed(
+        self, url: str, *, name: str | None = None, interval: str | None = None, outlet: str | None = None
+    ) -> FeedConfig:
+        return FeedFile(self.config.path).add(url, name=name, interval=interval, outlet=outlet)
+
+    def remove_feed(self, name: str) -> None:
+        FeedFile(self.config.path).remove(name)
+
+    def import_opml(self, opml: Path, *, interval: str | None = None) -> ImportReport:
+        return FeedFile(self.config.path).import_opml(opml, interval=interval)
+
+    def export_opml(self) -> str:
+        return export_opml(self.config.feeds)
 
     def status(self) -> StatusReport:
         return self.store.status_report(alive_within=3 * self.config.service.heartbeat)
