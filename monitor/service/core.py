@@ -7,7 +7,7 @@ the daemon is ``Monitor.run``. Each method is testable without click.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..config import Config, FeedConfig
@@ -74,9 +74,11 @@ class Monitor:
         """What would fail once running: channels and their secrets, plugins, database, baseline."""
         return run_checks(self.config, self.plugins)
 
-    def poll(self, names: Sequence[str] = ()) -> list[PollOutcome]:
-        """Every feed (or those named) once now."""
-        return poll_all(self.rt, list(names))
+    def poll(
+        self, names: Sequence[str] = (), on_outcome: Callable[[PollOutcome], None] | None = None
+    ) -> list[PollOutcome]:
+        """Every feed (or those named) once now; ``on_outcome`` hears of each as it finishes."""
+        return poll_all(self.rt, list(names), on_outcome)
 
     def feeds(self) -> list[FeedState]:
         self.store.sync_feeds(self.config.feeds)
