@@ -90,6 +90,10 @@ class ServiceConfig:
     heartbeat: float = 10.0
     allow_private_networks: bool = False
     plugin_timeout: float = 30.0
+    http_proxy: str = ""  # default: HTTP_PROXY / ALL_PROXY from the environment
+    https_proxy: str = ""  # default: HTTPS_PROXY / ALL_PROXY
+    no_proxy: str = ""  # default: NO_PROXY
+    ca_bundle: str = ""  # default: REQUESTS_CA_BUNDLE / SSL_CERT_FILE / CURL_CA_BUNDLE
 
 
 @dataclass(frozen=True)
