@@ -20,6 +20,7 @@ from .configcheck import SECRET_WORDS, TomlChecks, parse_interval
 from .errors import ConfigError
 
 __all__ = [
+    "KNOWN_KEYS",
     "ChannelConfig",
     "Config",
     "FeedConfig",
@@ -153,17 +154,30 @@ def load_config(path: Path | None, *, environ: Mapping[str, str] | None = None) 
     return _Validator(source, text, root, environ).config(data, path)
 
 
+# Every key the validator accepts, per table ("" is the top level; [plugins] also
+# takes one [plugins.<name>] table per plugin, [[channels]] the keys of its
+# notifier type). docs/configuration.md documents each one (a test keeps it so).
+KNOWN_KEYS: dict[str, set[str]] = {
+    "": {"database", "service", "plugins", "feeds", "channels", "baseline", "policy", "alerts"},
+    "database": {"url"},
+    "service": set(ServiceConfig.__dataclass_fields__),
+    "plugins": {"dirs", "disabled"},
+    "feeds": {"name", "url", "interval", "enabled", "outlet"},
+    "channels": {"name", "type", "digest"},
+    "baseline": {"article"},
+    "policy": {"rules"},
+    "policy.rules": {"match", "quorum", "disputed"},
+    "alerts": set(AlertsConfig.__dataclass_fields__),
+}
+
+
 class _Validator(TomlChecks):
     """Builds a ``Config`` from the parsed TOML, one table at a time."""
 
     def config(self, data: dict[str, Any], path: Path | None) -> Config:
-        self.check_keys(
-            data,
-            {"database", "service", "plugins", "feeds", "channels", "baseline", "policy", "alerts"},
-            None,
-        )
+        self.check_keys(data, KNOWN_KEYS[""], None)
         database = self.table(data, "database")
-        self.check_keys(database, {"url"}, "database")
+        self.check_keys(database, KNOWN_KEYS["database"], "database")
         url = self.environ.get("MONITOR_DATABASE_URL") or database.get("url") or "sqlite:///state/monitor.db"
         if not isinstance(url, str):
             raise self.error("must be a string", "database", "url")
@@ -178,7 +192,7 @@ class _Validator(TomlChecks):
         for name, table in options.items():
             self.env_names(table, f"plugins.{name}")
         baseline = self.table(data, "baseline")
-        self.check_keys(baseline, {"article"}, "baseline")
+        self.check_keys(baseline, KNOWN_KEYS["baseline"], "baseline")
         article = baseline.get("article")
         if article is not None and not isinstance(article, str):
             raise self.error("must be a path string", "baseline", "article")
@@ -245,7 +259,7 @@ class _Validator(TomlChecks):
         for index, item in enumerate(items):
             if not isinstance(item, dict):
                 raise self.error("must be a table", "feeds", None, index)
-            self.check_keys(item, {"name", "url", "interval", "enabled", "outlet"}, "feeds", index)
+            self.check_keys(item, KNOWN_KEYS["feeds"], "feeds", index)
             name = item.get("name")
             if not isinstance(name, str) or not re.match(r"^[\w.-]{1,100}$", name):
                 raise self.error(
@@ -339,7 +353,7 @@ class _Validator(TomlChecks):
         return out
 
     def policy(self, table: dict[str, Any]) -> tuple[PolicyRule, ...]:
-        self.check_keys(table, {"rules"}, "policy")
+        self.check_keys(table, KNOWN_KEYS["policy"], "policy")
         rules = table.get("rules", [])
         if not isinstance(rules, list):
             raise self.error("must be an array of tables: [[policy.rules]]", "policy", "rules")
@@ -347,7 +361,7 @@ class _Validator(TomlChecks):
         for index, rule in enumerate(rules):
             if not isinstance(rule, dict):
                 raise self.error("must be a table", "policy.rules", None, index)
-            self.check_keys(rule, {"match", "quorum", "disputed"}, "policy.rules", index)
+            self.check_keys(rule, KNOWN_KEYS["policy.rules"], "policy.rules", index)
             match, quorum, disputed = rule.get("match"), rule.get("quorum", 1), rule.get("disputed", False)
             if not isinstance(match, str) or not match:
                 raise self.error(
