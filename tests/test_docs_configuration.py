@@ -47,5 +47,5 @@ def test_every_key_the_validator_accepts_is_documented_and_no_other() -> None:
 def test_every_option_of_the_bundled_notifiers_is_documented() -> None:
     docs = documented()
     host = PluginHost().load()
-    for kind in ("email", "webhook"):
+    for kind in ("email", "webhook", "apprise"):
         assert docs[f'type = "{kind}"'] == set(host.notifier_types[kind].options), kind
