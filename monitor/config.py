@@ -12,18 +12,21 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .configcheck import SECRET_WORDS, TomlChecks, parse_interval
+from .configtypes import AlertsConfig, ChannelConfig, Config, FeedConfig, PolicyRule, ServiceConfig, WebConfig
 from .errors import ConfigError
 
 __all__ = [
+    "KNOWN_KEYS",
+    "AlertsConfig",
     "ChannelConfig",
     "Config",
     "FeedConfig",
+    "PolicyRule",
     "ServiceConfig",
     "WebConfig",
     "load_config",
@@ -32,98 +35,6 @@ __all__ = [
 ]
 
 DEFAULT_CONFIG = Path("config/monitor.toml")
-
-
-@dataclass(frozen=True)
-class FeedConfig:
-    name: str
-    url: str
-    interval: float = 900.0
-    enabled: bool = True
-    outlet: str | None = None
-
-
-@dataclass(frozen=True)
-class ChannelConfig:
-    name: str
-    type: str
-    options: Mapping[str, Any] = field(default_factory=dict)
-    line: int | None = None
-    digest: float | None = None  # collect for this many seconds, then send one message
-
-
-@dataclass(frozen=True)
-class PolicyRule:
-    """How changes to keys matching ``match`` (a glob, or a topic name) are alerted."""
-
-    match: str
-    quorum: int = 1  # distinct outlets that must agree before a change is accepted
-    disputed: bool = False  # alert reports that contradict the current value
-
-
-@dataclass(frozen=True)
-class AlertsConfig:
-    retry_base: float = 10.0
-    retry_max: float = 3 * 3600.0
-    dead_after: float = 48 * 3600.0
-    lease: float = 120.0
-    tick: float = 5.0
-    notice_interval: float = 6 * 3600.0  # at most one operator notice per channel this often
-    operator_channel: str | None = None  # where notices about failing channels go
-
-
-@dataclass(frozen=True)
-class ServiceConfig:
-    user_agent: str = "news-monitor/0.1 (+https://github.com/news-monitor/news-monitor)"
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    deadline: float = 60.0
-    max_body_bytes: int = 10 * 1024 * 1024
-    max_redirects: int = 5
-    max_entries: int = 500
-    max_field_chars: int = 20_000
-    concurrency: int = 8
-    per_host: int = 2
-    backoff_base: float = 60.0
-    backoff_max: float = 6 * 3600.0
-    jitter: float = 0.1
-    lease: float = 300.0
-    tick: float = 5.0
-    heartbeat: float = 10.0
-    allow_private_networks: bool = False
-    plugin_timeout: float = 30.0
-
-
-@dataclass(frozen=True)
-class WebConfig:
-    """The read-only web interface (``monitor web``; inside ``monitor run`` when ``enabled``)."""
-
-    enabled: bool = False
-    bind: str = "127.0.0.1"  # any non-loopback address needs the secret named by token_env
-    port: int = 8080
-    token_env: str = "MONITOR_WEB_TOKEN"
-
-
-@dataclass(frozen=True)
-class Config:
-    path: Path | None
-    root: Path
-    database_url: str
-    feeds: tuple[FeedConfig, ...]
-    service: ServiceConfig = ServiceConfig()
-    plugin_dirs: tuple[Path, ...] = ()
-    disabled_plugins: tuple[str, ...] = ()
-    plugin_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    channels: tuple[ChannelConfig, ...] = ()
-    policy: tuple[PolicyRule, ...] = ()
-    alerts: AlertsConfig = AlertsConfig()
-    baseline_article: Path | None = None
-    web: WebConfig = WebConfig()
-    raw: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def source(self) -> str:
-        return str(self.path) if self.path else "<embedded default config>"
 
 
 def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path | None:
@@ -170,17 +81,31 @@ def _is_ip(value: str) -> bool:
     return True
 
 
+# Every key the validator accepts, per table ("" is the top level; [plugins] also
+# takes one [plugins.<name>] table per plugin, [[channels]] the keys of its
+# notifier type). docs/configuration.md documents each one (a test keeps it so).
+KNOWN_KEYS: dict[str, set[str]] = {
+    "": {"database", "service", "plugins", "feeds", "channels", "baseline", "policy", "alerts", "web"},
+    "database": {"url"},
+    "service": set(ServiceConfig.__dataclass_fields__),
+    "plugins": {"dirs", "disabled"},
+    "feeds": {"name", "url", "interval", "enabled", "outlet"},
+    "channels": {"name", "type", "digest"},
+    "baseline": {"article"},
+    "policy": {"rules"},
+    "policy.rules": {"match", "quorum", "disputed"},
+    "alerts": set(AlertsConfig.__dataclass_fields__),
+    "web": set(WebConfig.__dataclass_fields__),
+}
+
+
 class _Validator(TomlChecks):
     """Builds a ``Config`` from the parsed TOML, one table at a time."""
 
     def config(self, data: dict[str, Any], path: Path | None) -> Config:
-        self.check_keys(
-            data,
-            {"database", "service", "plugins", "feeds", "channels", "baseline", "policy", "alerts", "web"},
-            None,
-        )
+        self.check_keys(data, KNOWN_KEYS[""], None)
         database = self.table(data, "database")
-        self.check_keys(database, {"url"}, "database")
+        self.check_keys(database, KNOWN_KEYS["database"], "database")
         url = self.environ.get("MONITOR_DATABASE_URL") or database.get("url") or "sqlite:///state/monitor.db"
         if not isinstance(url, str):
             raise self.error("must be a string", "database", "url")
@@ -195,7 +120,7 @@ class _Validator(TomlChecks):
         for name, table in options.items():
             self.env_names(table, f"plugins.{name}")
         baseline = self.table(data, "baseline")
-        self.check_keys(baseline, {"article"}, "baseline")
+        self.check_keys(baseline, KNOWN_KEYS["baseline"], "baseline")
         article = baseline.get("article")
         if article is not None and not isinstance(article, str):
             raise self.error("must be a path string", "baseline", "article")
@@ -263,7 +188,7 @@ class _Validator(TomlChecks):
         for index, item in enumerate(items):
             if not isinstance(item, dict):
                 raise self.error("must be a table", "feeds", None, index)
-            self.check_keys(item, {"name", "url", "interval", "enabled", "outlet"}, "feeds", index)
+            self.check_keys(item, KNOWN_KEYS["feeds"], "feeds", index)
             name = item.get("name")
             if not isinstance(name, str) or not re.match(r"^[\w.-]{1,100}$", name):
                 raise self.error(
@@ -373,7 +298,7 @@ class _Validator(TomlChecks):
         return out
 
     def policy(self, table: dict[str, Any]) -> tuple[PolicyRule, ...]:
-        self.check_keys(table, {"rules"}, "policy")
+        self.check_keys(table, KNOWN_KEYS["policy"], "policy")
         rules = table.get("rules", [])
         if not isinstance(rules, list):
             raise self.error("must be an array of tables: [[policy.rules]]", "policy", "rules")
@@ -381,7 +306,7 @@ class _Validator(TomlChecks):
         for index, rule in enumerate(rules):
             if not isinstance(rule, dict):
                 raise self.error("must be a table", "policy.rules", None, index)
-            self.check_keys(rule, {"match", "quorum", "disputed"}, "policy.rules", index)
+            self.check_keys(rule, KNOWN_KEYS["policy.rules"], "policy.rules", index)
             match, quorum, disputed = rule.get("match"), rule.get("quorum", 1), rule.get("disputed", False)
             if not isinstance(match, str) or not match:
                 raise self.error(

@@ -30,7 +30,7 @@ import pluggy
 
 from . import hookspecs, metrics
 from .api import Extractor, Notifier, PluginSettings
-from .errors import PluginError
+from .errors import DeliveryError, PluginError
 from .extract.vocabulary import Vocabulary
 from .model import Article
 
@@ -330,7 +330,10 @@ class PluginHost:
             if isinstance(exc, KeyboardInterrupt) and threading.current_thread() is threading.main_thread():
                 raise
             reason = f"{type(exc).__name__}: {exc}".strip()
-            self._count_failure(plugin, stage, reason, resource=resource)
+            if isinstance(exc, DeliveryError):  # a channel's answer: delivery logs it, once
+                self.failures[(plugin, stage)] += 1
+            else:
+                self._count_failure(plugin, stage, reason, resource=resource)
             log.debug("plugin %r traceback", plugin, exc_info=exc)
             raise PluginError(plugin, stage, resource, reason) from exc
         finally:

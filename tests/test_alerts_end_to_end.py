@@ -82,7 +82,7 @@ def test_a_changed_fact_is_one_email_and_one_signed_webhook(
     hooks: list[Request] = []
     feed_server.route("/hook", lambda r: (hooks.append(r), Response(200, b""))[1])
     config = setup(tmp_path, feed_server, smtp_server)
-    assert "1 changes" in invoke(config, "poll")
+    assert "1 change," in invoke(config, "poll")
     assert "2 sent" in invoke(config, "alerts", "deliver")
     assert "0 sent" in invoke(config, "alerts", "deliver")  # nothing twice
 

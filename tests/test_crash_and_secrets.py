@@ -75,7 +75,7 @@ def test_a_kill_mid_poll_before_the_commit_loses_nothing(tmp_path: Path, feed_se
     time.sleep(1.1)  # the dead poll's lease on the feed runs out
     again = monitor("--config", str(config), "poll")
     assert again.returncode == 0, again.stderr
-    assert "2 new articles, 1 changes" in again.stdout
+    assert "2 new articles, 1 change," in again.stdout
     with sqlite3.connect(database) as db:
         assert db.execute("select key, new from changes").fetchall() == [
             ("coalition.PL.troop_stance", '"declines"')
@@ -129,6 +129,8 @@ retry_max = "0.01s"
         ["alerts", "test", "hook"],
         ["alerts", "test", "desk"],
         ["status"],
+        ["check"],
+        ["--log-format", "json", "alerts", "test", "hook"],
     )
     for args in steps:  # a change, then deliveries answered 500, then 404 (dead), all stored
         if args == ["alerts", "deliver"]:

@@ -326,11 +326,13 @@ def test_every_request_carries_both_timeouts(
     ] * 2
 
 
-def test_environment_proxies_are_ignored(feed_server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_proxies_skip_what_no_proxy_names(
+    feed_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Proxies from the environment are used (tests/test_proxy.py); NO_PROXY keeps local feeds direct.
     for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY"):
         monkeypatch.setenv(name, "http://127.0.0.1:9")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     assert fetch(feed_server.serve("/feed", RSS)).body == RSS
 
 

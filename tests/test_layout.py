@@ -29,7 +29,10 @@ OVERSIZED = {
     "monitor/text.py",
 }
 # Imported where they are used, because an installation may lack them.
-OPTIONAL_DEPENDENCIES = {"aiosmtpd"}  # the test extras only: monitor.testing's smtp_server
+OPTIONAL_DEPENDENCIES = {
+    "aiosmtpd",
+    "apprise",
+}  # aiosmtpd: the test extras only (smtp_server); apprise: an extra
 DATABASE_LIBRARIES = {"sqlalchemy", "alembic"}
 PUBLIC_SURFACE = {
     "monitor",

@@ -18,8 +18,12 @@ from tests.helpers import item, rss, write_config
 
 def poll(config: Path, *args: str) -> list[dict]:
     result = CliRunner().invoke(cli, ["--config", str(config), "poll", "--json", *args])
-    assert result.exit_code == 0, result.output + str(result.exception)
-    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    outcomes = sorted((line for line in lines if "feed" in line), key=lambda o: o["feed"])
+    failed = [o["feed"] for o in outcomes if o["error"]]
+    assert lines[-1] == {"summary": lines[-1]["summary"]} and lines[-1]["summary"]["failed"] == failed
+    assert result.exit_code == (1 if failed else 0), result.output + str(result.exception)
+    return outcomes
 
 
 def count(config: Path, table: type) -> int:

@@ -84,7 +84,7 @@ def test_facts_and_changes_after_a_poll(tmp_path: Path, feed_server: LocalServer
         "/wire.xml", make_feed([feed_item(1, text, title="Coalition grows")], title="Wire")
     )
     config = write_config(tmp_path, {"wire": feed}, extra=f'[baseline]\narticle = "{BASELINE}"\n')
-    assert "1 changes" in run(config, "poll").stdout
+    assert "1 change," in run(config, "poll").stdout
     facts = {f["key"]: f for f in map(json.loads, run(config, "facts", "--json").stdout.splitlines())}
     pledges = facts["coalition.coalition.troop_pledges"]
     assert (pledges["baseline"], pledges["current"]) == (26, 27) and "news.example.org" in pledges["source"]

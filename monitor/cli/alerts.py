@@ -9,6 +9,7 @@ import click
 
 from ..service.core import Monitor
 from .base import cli, with_monitor
+from .table import echo_table
 
 
 @cli.group(invoke_without_command=True)
@@ -33,15 +34,25 @@ def alerts_list(app: Monitor, status: str | None, limit: int, as_json: bool) -> 
     if not as_json:
         for name, reason in disabled.items():
             click.echo(f"channel {name} is DISABLED: {reason} (monitor alerts enable {name})")
-    for row in rows:
-        if as_json:
+    if as_json:
+        for row in rows:
             click.echo(json.dumps(row.__dict__, default=str))
-            continue
-        when = row.sent_at or row.next_attempt_at
-        line = f"{row.id} {row.channel:<12} {row.status:<8} attempts {row.attempts}  changes {row.change_ids}  {when:%Y-%m-%d %H:%M:%S}"
-        if row.last_error:
-            line += f"  last error: {row.last_error}"
-        click.echo(line)
+        return
+    table = [
+        [
+            row.id,
+            row.channel,
+            row.status,
+            row.attempts,
+            ",".join(map(str, row.change_ids)),
+            f"{row.sent_at or row.next_attempt_at:%Y-%m-%d %H:%M:%S}",
+            row.last_error or "",
+        ]
+        for row in rows
+    ]
+    echo_table(
+        ["ALERT", "CHANNEL", "STATUS", "ATTEMPTS", "CHANGES", "WHEN", "LAST ERROR"], table, empty="no alerts"
+    )
 
 
 @alerts.command("deliver")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -15,6 +14,7 @@ import click
 from .. import __version__
 from ..config import Config, load_config, resolve_config_path
 from ..errors import ConfigError, MonitorError
+from ..logsetup import FORMATS, LEVELS, configure_logging
 from ..service.core import Monitor
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -63,7 +63,28 @@ def _load(path: Path | None) -> Config:
         raise AssertionError from exc
 
 
-@click.group()
+class _ConfigAnywhere(click.Group):
+    """``--config PATH`` is accepted before or after any subcommand, groups included."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest, moved = list(args), []
+        end = rest.index("--") if "--" in rest else len(rest)
+        index = 0
+        while index < end:
+            arg = rest[index]
+            if arg == "--config" and index + 1 < end and index > 0:
+                moved += rest[index : index + 2]
+                del rest[index : index + 2]
+                end -= 2
+            elif arg.startswith("--config=") and index > 0:
+                moved.append(rest.pop(index))
+                end -= 1
+            else:
+                index += 1
+        return super().parse_args(ctx, moved + rest)
+
+
+@click.group(cls=_ConfigAnywhere)
 @click.version_option(__version__, prog_name="monitor")
 @click.option(
     "--config",
@@ -76,20 +97,29 @@ def _load(path: Path | None) -> Config:
     "--log-level",
     default="INFO",
     show_default=True,
-    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    envvar="MONITOR_LOG_LEVEL",
+    type=click.Choice(list(LEVELS), case_sensitive=False),
+)
+@click.option(
+    "--log-format",
+    default="text",
+    show_default=True,
+    envvar="MONITOR_LOG_FORMAT",
+    type=click.Choice(list(FORMATS), case_sensitive=False),
+    help="One line per event: text, or a JSON object for log shippers.",
 )
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, log_level: str) -> None:
+def cli(ctx: click.Context, config_path: Path | None, log_level: str, log_format: str) -> None:
     """Watch news feeds for a story and alert on every real change."""
-    logging.basicConfig(
-        level=getattr(logging, log_level.upper()),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    configure_logging(log_level, log_format)
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
 
 
 def show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 change``, ``2 changes``, ``0 changes``."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"

@@ -11,7 +11,7 @@ import click
 from ..errors import MonitorError
 from ..service.core import Monitor
 from ..tools.scaffold import new_plugin
-from .base import cli, fail, with_monitor
+from .base import cli, fail, plural, with_monitor
 
 
 @cli.group(invoke_without_command=True)
@@ -48,7 +48,7 @@ def plugins_list(app: Monitor, show_all: bool, as_json: bool, hook: str | None, 
         for problem in problems:
             click.echo(problem)
         loaded = sum(1 for p in app.plugins.plugins.values() if p.status == "loaded")
-        click.echo(f"{loaded} plugins loaded, {len(problems)} problems")
+        click.echo(f"{plural(loaded, 'plugin')} loaded, {plural(len(problems), 'problem')}")
         sys.exit(1 if problems else 0)
     listed = [
         p

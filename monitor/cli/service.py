@@ -1,14 +1,16 @@
-"""Running the service: run, poll, feeds, status."""
+"""Running the service: run, poll, status (feeds: ``cli/feeds.py``)."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 
 import click
 
 from ..service.core import Monitor
-from .base import cli, with_monitor
+from ..service.poll import PollOutcome
+from .base import cli, plural, with_monitor
 
 
 @cli.command()
@@ -21,38 +23,33 @@ def run(app: Monitor, instance_name: str | None) -> None:
 
 @cli.command()
 @click.option("--feed", "feeds", multiple=True, help="Poll only this feed (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per feed.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per feed, then one for the summary.")
 @with_monitor
 def poll(app: Monitor, feeds: tuple[str, ...], as_json: bool) -> None:
-    """Poll every feed (or the named ones) once now and print a summary."""
-    outcomes = app.poll(feeds)
-    for outcome in outcomes:
-        click.echo(json.dumps(outcome.__dict__) if as_json else outcome.log_line())
-    if not as_json:
-        failed = sum(1 for o in outcomes if o.error)
-        click.echo(
-            f"{len(outcomes)} feeds polled, {sum(o.new for o in outcomes)} new articles, "
-            f"{sum(o.changes for o in outcomes)} changes, {failed} failed"
+    """Poll every feed (or the named ones) once now: a line per feed as it finishes, then a summary.
+
+    Exit status: 0 when every feed was polled, 1 when some failed.
+    """
+    lock = threading.Lock()
+
+    def finished(outcome: PollOutcome) -> None:
+        with lock:
+            click.echo(json.dumps(dataclasses.asdict(outcome)) if as_json else outcome.log_line())
+
+    outcomes = app.poll(feeds, on_outcome=finished)
+    failed = [o.feed for o in outcomes if o.error]
+    new, changes = sum(o.new for o in outcomes), sum(o.changes for o in outcomes)
+    summary = {"feeds": len(outcomes), "new": new, "changes": changes, "failed": failed}
+    if as_json:
+        click.echo(json.dumps({"summary": summary}))
+    else:
+        line = (
+            f"{plural(len(outcomes), 'feed')} polled, {plural(new, 'new article')}, "
+            f"{plural(changes, 'change')}, {len(failed)} failed"
         )
-
-
-@cli.command()
-@click.option("--json", "as_json", is_flag=True)
-@with_monitor
-def feeds(app: Monitor, as_json: bool) -> None:
-    """Show each feed's last status, error and next poll."""
-    for state in app.feeds():
-        if as_json:
-            click.echo(json.dumps(state.__dict__, default=str))
-            continue
-        status = "disabled" if not state.enabled else (state.last_status or "never polled")
-        when = state.next_poll_at.strftime("%Y-%m-%d %H:%M:%S UTC") if state.next_poll_at else "-"
-        line = f"{state.name:<28} {status!s:<14} next {when}  failures {state.consecutive_failures}"
-        if state.last_error:
-            line += f"  error: {state.last_error}"
-        elif state.last_parse_warning:
-            line += f"  warning: {state.last_parse_warning}"
-        click.echo(line)
+        click.echo(line + (f": {', '.join(failed)}" if failed else ""))
+    if failed:
+        raise SystemExit(1)
 
 
 @cli.command()

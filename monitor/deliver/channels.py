@@ -9,7 +9,7 @@ from ..model import Alert, Change
 from ..plugins import PluginHost
 from ..store.types import utcnow
 
-__all__ = ["make_channels", "send_test"]
+__all__ = ["make_channel", "make_channels", "send_test"]
 
 GENERIC_CHANNEL_KEYS = {"digest"}
 
@@ -18,11 +18,11 @@ def make_channels(config: Config, host: PluginHost) -> dict[str, Notifier]:
     """One notifier per configured channel; a bad channel is a ConfigError naming it."""
     channels: dict[str, Notifier] = {}
     for index, channel in enumerate(config.channels):
-        channels[channel.name] = _make_channel(config, host, channel, index)
+        channels[channel.name] = make_channel(config, host, channel, index)
     return channels
 
 
-def _make_channel(config: Config, host: PluginHost, channel: ChannelConfig, index: int) -> Notifier:
+def make_channel(config: Config, host: PluginHost, channel: ChannelConfig, index: int) -> Notifier:
     where = f"{config.source}:{channel.line}" if channel.line else config.source
     kind = host.notifier_types.get(channel.type)
     if kind is None:

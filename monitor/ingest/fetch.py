@@ -28,6 +28,7 @@ import urllib3.exceptions as u3
 
 from ..config import ServiceConfig
 from ..errors import FetchError
+from .proxy import ProxySession, ProxySettings
 
 __all__ = ["FetchResult", "fetch_feed", "is_private_address", "make_session", "parse_retry_after"]
 
@@ -73,9 +74,9 @@ class FetchResult:
 
 
 def make_session(service: ServiceConfig) -> requests.Session:
-    session = requests.Session()
-    # No proxies, .netrc credentials or CA bundle picked up from the environment.
-    session.trust_env = False
+    # Proxies and the CA bundle from [service] or the environment (proxy.py); nothing
+    # else of the environment (.netrc credentials) is trusted.
+    session = ProxySession(ProxySettings.resolve(service))
     session.headers.update(
         {"User-Agent": service.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
     )

@@ -6,10 +6,11 @@ the daemon is ``Monitor.run``. Each method is testable without click.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ..config import Config
+from ..config import Config, FeedConfig
 from ..deliver.channels import send_test
 from ..deliver.delivery import Deliverer, DeliveryReport
 from ..errors import MonitorError
@@ -22,14 +23,18 @@ from ..store import BaselineFact, FactOverview, FeedState, OutboxRow, StatusRepo
 from ..tools.compare import compare_files
 from ..tools.evaluate import CaseResult, EvalReport, evaluate
 from ..tools.explain import HitLine, explain_article, explain_case
+from ..tools.feedfile import FeedFile, ImportReport, export_opml
 from ..tools.inspection import inspect_source
 from ..tools.plugin_check import check_plugins
 from ..web import WebServer
+from .checks import Problem, run_checks
 from .daemon import poll_all, run_daemon
 from .poll import PollOutcome
 from .runtime import Runtime
 
 __all__ = ["Monitor"]
+
+log = logging.getLogger(__name__)
 
 
 class Monitor:
@@ -57,15 +62,45 @@ class Monitor:
         """The daemon: poll every feed at its interval until SIGTERM or SIGINT."""
         if instance:
             self.rt.instance = instance
+        problems = self.check()
+        for problem in problems:
+            (log.error if problem.level == "error" else log.warning)("start check: %s", problem.message)
+        errors = sum(p.level == "error" for p in problems)
+        if errors:
+            raise MonitorError(
+                f"not starting: {errors} {'error' if errors == 1 else 'errors'} (see 'monitor check')"
+            )
         run_daemon(self.rt)
 
-    def poll(self, names: Sequence[str] = ()) -> list[PollOutcome]:
-        """Every feed (or those named) once now."""
-        return poll_all(self.rt, list(names))
+    def check(self) -> list[Problem]:
+        """What would fail once running: channels and their secrets, plugins, database, baseline."""
+        return run_checks(self.config, self.plugins)
+
+    def poll(
+        self, names: Sequence[str] = (), on_outcome: Callable[[PollOutcome], None] | None = None
+    ) -> list[PollOutcome]:
+        """Every feed (or those named) once now; ``on_outcome`` hears of each as it finishes."""
+        return poll_all(self.rt, list(names), on_outcome)
 
     def feeds(self) -> list[FeedState]:
         self.store.sync_feeds(self.config.feeds)
         return self.store.feed_states()
+
+    # -- the feeds in the config file ------------------------------------------------------
+
+    def add_feed(
+        self, url: str, *, name: str | None = None, interval: str | None = None, outlet: str | None = None
+    ) -> FeedConfig:
+        return FeedFile(self.config.path).add(url, name=name, interval=interval, outlet=outlet)
+
+    def remove_feed(self, name: str) -> None:
+        FeedFile(self.config.path).remove(name)
+
+    def import_opml(self, opml: Path, *, interval: str | None = None) -> ImportReport:
+        return FeedFile(self.config.path).import_opml(opml, interval=interval)
+
+    def export_opml(self) -> str:
+        return export_opml(self.config.feeds)
 
     def status(self) -> StatusReport:
         return self.store.status_report(alive_within=3 * self.config.service.heartbeat)

@@ -28,7 +28,9 @@ from ..facts.baseline import ensure_baseline
 from ..ingest.parse import expat_warning
 from ..store import FeedRelease, FeedState, SchemaError, head_revision
 from ..web import WebServer
+from .notify import SystemdNotifier
 from .poll import PollOutcome, next_poll_after_failure, poll_feed, retry_failed_extractions
+from .reload import Delivery, reload_config
 from .runtime import Runtime
 
 __all__ = ["Poller", "poll_all", "run_daemon"]
@@ -129,11 +131,16 @@ class Poller:
         self.pool.shutdown(wait=True)
 
 
-def poll_all(rt: Runtime, names: Sequence[str] | None = None) -> list[PollOutcome]:
+def poll_all(
+    rt: Runtime,
+    names: Sequence[str] | None = None,
+    on_outcome: Callable[[PollOutcome], None] | None = None,
+) -> list[PollOutcome]:
     """One pass now over every feed (or those named), as ``monitor poll`` does.
 
     Syncs the feeds with the config, builds the baseline if there is none,
-    polls, then reads again the articles some extractor failed on.
+    polls (``on_outcome`` hears of each feed as it finishes, from its worker
+    thread), then reads again the articles some extractor failed on.
     """
     known = {f.name for f in rt.config.feeds}
     unknown = [name for name in names or () if name not in known]
@@ -141,7 +148,7 @@ def poll_all(rt: Runtime, names: Sequence[str] | None = None) -> list[PollOutcom
         raise MonitorError(f"no feed named {', '.join(map(repr, unknown))} in {rt.config.source}")
     rt.store.sync_feeds(rt.config.feeds)
     ensure_baseline(rt.store, rt.plugins, rt.config)
-    poller = Poller(rt, on_outcome=lambda outcome: None)
+    poller = Poller(rt, on_outcome=on_outcome or (lambda outcome: None))
     try:
         outcomes = poller.poll_once(list(names) if names else None)
     finally:
@@ -171,13 +178,6 @@ def _heartbeat(rt: Runtime, fatal: list[str] | None = None) -> None:
         log.exception("heartbeat failed; retrying")
 
 
-def _deliver(deliverer: Deliverer) -> None:
-    try:
-        deliverer.deliver_due()
-    except Exception:
-        log.exception("alert delivery pass failed; retrying at the next tick")
-
-
 def _web_server(rt: Runtime) -> WebServer | None:
     """The web interface on a thread when ``[web] enabled`` (a bad bind fails here, at start)."""
     if not rt.config.web.enabled:
@@ -186,9 +186,14 @@ def _web_server(rt: Runtime) -> WebServer | None:
 
 
 def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_signals: bool = True) -> None:
-    """Run until SIGTERM/SIGINT (or ``stop``); in-flight polls finish before it returns."""
+    """Run until SIGTERM/SIGINT (or ``stop``); in-flight polls finish before it returns.
+
+    SIGHUP reloads the feeds and channels (``reload.py``); under systemd it
+    speaks the notify protocol (``notify.py``): ready, reloading, watchdog, stopping.
+    """
     stop = stop or threading.Event()
     received: list[str] = []
+    reloads: list[bool] = []
     fatal: list[str] = []
     web = _web_server(rt)
     lock = rt.store.hold_instance_lock()
@@ -232,19 +237,18 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
         coalesce=True,
         misfire_grace_time=None,
     )
-    if rt.config.channels:
-        deliverer = Deliverer(rt)  # a bad channel fails here, at start, with one line
-        scheduler.add_job(
-            _deliver,
-            "interval",
-            args=[deliverer],
-            seconds=rt.config.alerts.tick,
-            id="deliver-alerts",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-            next_run_time=datetime.now(UTC),
-        )
+    # A bad channel fails here, at start, with one line; SIGHUP swaps the deliverer (reload.py).
+    delivery = Delivery(Deliverer(rt) if rt.config.channels else None)
+    scheduler.add_job(
+        delivery.run,
+        "interval",
+        seconds=rt.config.alerts.tick,
+        id="deliver-alerts",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=datetime.now(UTC),
+    )
     if install_signals:
 
         def handle(signum: int, _frame: FrameType | None) -> None:
@@ -252,15 +256,31 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
             # thread may hold at this very moment, and would deadlock.
             received.append(signal.Signals(signum).name)
 
+        def hangup(_signum: int, _frame: FrameType | None) -> None:
+            reloads.append(True)
+
         signal.signal(signal.SIGTERM, handle)
         signal.signal(signal.SIGINT, handle)
+        signal.signal(signal.SIGHUP, hangup)
+    systemd = SystemdNotifier()
+    if systemd.watchdog:
+        scheduler.add_job(
+            systemd.ping, "interval", seconds=systemd.watchdog / 2, id="systemd-watchdog", max_instances=1
+        )
     log.info(
         "monitor running as %s: %d feeds, store %s", rt.instance, len(rt.config.feeds), rt.store.display_url
     )
     scheduler.start()
+    systemd.ready(f"polling {len(rt.config.feeds)} feeds")
     try:
         while not (received or fatal or stop.is_set()):
             time.sleep(0.2)
+            if reloads:
+                reloads.clear()
+                systemd.reloading()
+                reload_config(rt, delivery)
+                systemd.ready(f"polling {len(rt.config.feeds)} feeds")
+        systemd.stopping()
         if received:
             log.info("received %s; finishing polls in flight", received[0])
         if fatal:

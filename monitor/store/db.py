@@ -32,7 +32,7 @@ from . import facts as fact_rows
 from . import feeds as feed_rows
 from . import instances as instance_rows
 from . import outbox, views
-from .engine import READ_ONLY, make_engine, migrate, redact_url, schema_is_current
+from .engine import READ_ONLY, make_engine, migrate, redact_url, schema_is_current, schema_state
 from .facts import BaselineFact, FactOverview
 from .feeds import FeedState
 from .instances import StatusReport
@@ -88,6 +88,10 @@ class Store:
 
     def schema_is_current(self) -> bool:
         return schema_is_current(self.engine)
+
+    def schema_state(self) -> tuple[str | None, str | None, bool]:
+        """(the database's revision, this code's head, whether this code knows the database's)."""
+        return schema_state(self.engine)
 
     def hold_instance_lock(self) -> IO[str] | None:
         """On a SQLite file, the lock that lets one ``monitor run`` use it; None otherwise."""

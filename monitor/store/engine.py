@@ -126,5 +126,14 @@ def schema_is_current(engine: Engine) -> bool:
         return MigrationContext.configure(connection).get_current_revision() == head_revision()
 
 
+def schema_state(engine: Engine) -> tuple[str | None, str | None, bool]:
+    """The database's revision, this code's head, and whether the database's is one this code knows."""
+    script = ScriptDirectory(str(MIGRATIONS))
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    known = current is None or current in {r.revision for r in script.walk_revisions()}
+    return current, script.get_current_head(), known
+
+
 def redact_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)

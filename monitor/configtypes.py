@@ -1,0 +1,106 @@
+"""What a loaded ``monitor.toml`` holds: plain frozen dataclasses (``config.py`` reads and checks the file)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["AlertsConfig", "ChannelConfig", "Config", "FeedConfig", "PolicyRule", "ServiceConfig", "WebConfig"]
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    name: str
+    url: str
+    interval: float = 900.0
+    enabled: bool = True
+    outlet: str | None = None
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    name: str
+    type: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    line: int | None = None
+    digest: float | None = None  # collect for this many seconds, then send one message
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    """How changes to keys matching ``match`` (a glob, or a topic name) are alerted."""
+
+    match: str
+    quorum: int = 1  # distinct outlets that must agree before a change is accepted
+    disputed: bool = False  # alert reports that contradict the current value
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    retry_base: float = 10.0
+    retry_max: float = 3 * 3600.0
+    dead_after: float = 48 * 3600.0
+    lease: float = 120.0
+    tick: float = 5.0
+    notice_interval: float = 6 * 3600.0  # at most one operator notice per channel this often
+    operator_channel: str | None = None  # where notices about failing channels go
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    user_agent: str = "news-monitor/0.1 (+https://github.com/news-monitor/news-monitor)"
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    deadline: float = 60.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    max_entries: int = 500
+    max_field_chars: int = 20_000
+    concurrency: int = 8
+    per_host: int = 2
+    backoff_base: float = 60.0
+    backoff_max: float = 6 * 3600.0
+    jitter: float = 0.1
+    lease: float = 300.0
+    tick: float = 5.0
+    heartbeat: float = 10.0
+    allow_private_networks: bool = False
+    plugin_timeout: float = 30.0
+    http_proxy: str = ""  # default: HTTP_PROXY / ALL_PROXY from the environment
+    https_proxy: str = ""  # default: HTTPS_PROXY / ALL_PROXY
+    no_proxy: str = ""  # default: NO_PROXY
+    ca_bundle: str = ""  # default: REQUESTS_CA_BUNDLE / SSL_CERT_FILE / CURL_CA_BUNDLE
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """The read-only web interface (``monitor web``; inside ``monitor run`` when ``enabled``)."""
+
+    enabled: bool = False
+    bind: str = "127.0.0.1"  # any non-loopback address needs the secret named by token_env
+    port: int = 8080
+    token_env: str = "MONITOR_WEB_TOKEN"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    root: Path
+    database_url: str
+    feeds: tuple[FeedConfig, ...]
+    service: ServiceConfig = ServiceConfig()
+    plugin_dirs: tuple[Path, ...] = ()
+    disabled_plugins: tuple[str, ...] = ()
+    plugin_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    channels: tuple[ChannelConfig, ...] = ()
+    policy: tuple[PolicyRule, ...] = ()
+    alerts: AlertsConfig = AlertsConfig()
+    baseline_article: Path | None = None
+    web: WebConfig = WebConfig()
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        return str(self.path) if self.path else "<embedded default config>"
