@@ -106,6 +106,8 @@ class Config:
     policy: tuple[PolicyRule, ...] = ()
     alerts: AlertsConfig = AlertsConfig()
     baseline_article: Path | None = None
+    baseline_story: str | None = None  # the story [baseline] article is for (None: every story)
+    learning_hours: float = 24.0  # a story without a baseline article learns its baseline this long
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -174,10 +176,16 @@ class _Validator(TomlChecks):
         for name, table in options.items():
             self.env_names(table, f"plugins.{name}")
         baseline = self.table(data, "baseline")
-        self.check_keys(baseline, {"article"}, "baseline")
+        self.check_keys(baseline, {"article", "story", "learning_hours"}, "baseline")
         article = baseline.get("article")
         if article is not None and not isinstance(article, str):
             raise self.error("must be a path string", "baseline", "article")
+        story = baseline.get("story")
+        if story is not None and not (isinstance(story, str) and story):
+            raise self.error("must be a story's name", "baseline", "story")
+        learning = baseline.get("learning_hours", 24.0)
+        if isinstance(learning, bool) or not isinstance(learning, int | float) or learning < 0:
+            raise self.error("must be a number of hours, 0 or more", "baseline", "learning_hours")
         return Config(
             path=path,
             root=self.root,
@@ -191,6 +199,8 @@ class _Validator(TomlChecks):
             policy=self.policy(self.table(data, "policy")),
             alerts=self.alerts(self.table(data, "alerts"), data.get("channels", [])),
             baseline_article=self.root / article if article else None,
+            baseline_story=story,
+            learning_hours=float(learning),
             raw=data,
         )
 

@@ -1,4 +1,4 @@
-"""The story: baseline, diff, facts, changes, eval, extract."""
+"""The stories: stories, baseline, diff, facts, changes, eval, extract."""
 
 from __future__ import annotations
 
@@ -18,26 +18,31 @@ def baseline() -> None:
 
 @baseline.command("build")
 @click.argument("article", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--story", "story", metavar="NAME", help="Only this story (default: every story).")
 @click.option("--replace", is_flag=True, help="Replace a stored baseline.")
 @with_monitor
-def baseline_build(app: Monitor, article: Path | None, replace: bool) -> None:
-    """Extract the baseline from ARTICLE (default: the config's) and store it once."""
-    result = app.build_baseline(article, replace=replace)
-    if not result.created:
-        click.echo(
-            f"baseline already stored ({len(result.facts)} facts from {result.source}); "
-            "nothing changed - use --replace to rebuild it"
-        )
-        return
-    click.echo(f"baseline stored: {len(result.facts)} facts from {result.source}")
+def baseline_build(app: Monitor, article: Path | None, story: str | None, replace: bool) -> None:
+    """Build each story's baseline from ARTICLE (default: the story's own, or [baseline]) once."""
+    for result in app.build_baseline(article, replace=replace, story=story):
+        if not result.created:
+            click.echo(
+                f"{result.story}: baseline already stored ({len(result.facts)} facts from {result.source}); "
+                "nothing changed - use --replace to rebuild it"
+            )
+        elif result.mode == "learning":
+            until = result.learning_until.strftime("%Y-%m-%d %H:%M UTC") if result.learning_until else "?"
+            click.echo(f"{result.story}: no baseline article; learning its baseline until {until}")
+        else:
+            click.echo(f"{result.story}: baseline stored: {len(result.facts)} facts from {result.source}")
 
 
 @baseline.command("show")
+@click.option("--story", "story", metavar="NAME", help="Only this story's facts.")
 @click.option("--json", "as_json", is_flag=True)
 @with_monitor
-def baselineshow(app: Monitor, as_json: bool) -> None:
-    """Print the stored baseline."""
-    facts = app.baseline()
+def baselineshow(app: Monitor, story: str | None, as_json: bool) -> None:
+    """Print the stored baseline (of every story, or of one)."""
+    facts = app.baseline(story)
     if as_json:
         click.echo(
             json.dumps(
@@ -59,6 +64,25 @@ def baselineshow(app: Monitor, as_json: bool) -> None:
         return
     for f in facts:
         click.echo(f"{f.key:<40} {show(f.value):<36} {f.evidence[:80]}")
+
+
+@cli.command("stories")
+@click.option("--json", "as_json", is_flag=True)
+@with_monitor
+def stories_command(app: Monitor, as_json: bool) -> None:
+    """Each story: its baseline (built or not, from what, how many facts), its facts, its last change."""
+    found = app.stories()
+    if as_json:
+        click.echo(json.dumps([s.as_json() for s in found], indent=1, ensure_ascii=False))
+        return
+    if not found:
+        click.echo("no story is registered: no plugin follows one")
+    for s in found:
+        last = f"{s.last_change[0]:%Y-%m-%d %H:%M} {s.last_change[1]}" if s.last_change else "none"
+        click.echo(f"{s.name}  {s.title}  [plugin {s.plugin}]")
+        click.echo(f"  baseline:    {s.baseline_state()}")
+        click.echo(f"  facts:       {len(s.facts)} ({', '.join(s.facts)})")
+        click.echo(f"  last change: {last}")
 
 
 @cli.command()

@@ -15,6 +15,8 @@ from ..deliver.delivery import Deliverer, DeliveryReport
 from ..errors import MonitorError
 from ..facts.analysis import Analysis
 from ..facts.baseline import BuildResult, baseline_article_path, build_baseline
+from ..facts.baseline import stories as all_stories
+from ..facts.stories import StoryOverview, story_overview
 from ..ingest.articlefile import read_article_file
 from ..model import Change
 from ..plugins import PluginHost
@@ -70,14 +72,27 @@ class Monitor:
 
     # -- the story -----------------------------------------------------------------------
 
-    def build_baseline(self, article: Path | None = None, *, replace: bool = False) -> BuildResult:
-        return build_baseline(self.store, self.plugins, self.config, article, replace=replace)
+    def build_baseline(
+        self, article: Path | None = None, *, replace: bool = False, story: str | None = None
+    ) -> list[BuildResult]:
+        """Build the baseline of ``story`` (or of every story), once unless ``replace``."""
+        return build_baseline(self.store, self.plugins, self.config, article, replace=replace, story=story)
 
-    def baseline(self) -> list[BaselineFact]:
-        facts = self.store.baseline_facts()
+    def baseline(self, story: str | None = None) -> list[BaselineFact]:
+        if story is None:
+            facts = self.store.baseline_facts()
+        else:
+            found = {s.name: s for s in all_stories(self.plugins, self.config)}
+            if story not in found:
+                raise MonitorError(f"no story named {story!r}; known: {', '.join(found) or 'none'}")
+            facts = self.store.story_baseline_facts(found[story].topics)
         if not facts:
             raise MonitorError("no baseline stored: run 'monitor baseline build'")
         return facts
+
+    def stories(self) -> list[StoryOverview]:
+        """Each story: its baseline (built or not, from what, how many facts), facts and last change."""
+        return story_overview(self.store, self.plugins, self.config)
 
     def diff(self, files: Sequence[Path]) -> list[Change]:
         return compare_files(self.store, self.plugins, self.config, files)
@@ -89,7 +104,7 @@ class Monitor:
         return self.store.list_changes(limit=limit)
 
     def evaluate(self, case_dir: Path) -> EvalReport:
-        baseline = read_article_file(baseline_article_path(self.config))
+        baseline = read_article_file(baseline_article_path(self.config, host=self.plugins))
         return evaluate(case_dir, self.plugins, baseline, timeout=self.config.service.plugin_timeout)
 
     def extract(self, source: str, extractors: Sequence[str] = ()) -> list[Analysis]:

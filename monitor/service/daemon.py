@@ -23,11 +23,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from ..deliver.delivery import Deliverer
 from ..errors import MonitorError
-from ..facts.baseline import ensure_baseline
+from ..facts.baseline import ensure_baselines
 from ..ingest.parse import expat_warning
 from ..store import FeedRelease, FeedState, SchemaError, head_revision
 from .poll import PollOutcome, next_poll_after_failure, poll_feed, retry_failed_extractions
 from .runtime import Runtime
+from .startup import start_stories
 
 __all__ = ["Poller", "poll_all", "run_daemon"]
 
@@ -128,7 +129,7 @@ class Poller:
 def poll_all(rt: Runtime, names: Sequence[str] | None = None) -> list[PollOutcome]:
     """One pass now over every feed (or those named), as ``monitor poll`` does.
 
-    Syncs the feeds with the config, builds the baseline if there is none,
+    Syncs the feeds with the config, builds the baselines of stories that have none,
     polls, then reads again the articles some extractor failed on.
     """
     known = {f.name for f in rt.config.feeds}
@@ -136,7 +137,7 @@ def poll_all(rt: Runtime, names: Sequence[str] | None = None) -> list[PollOutcom
     if unknown:
         raise MonitorError(f"no feed named {', '.join(map(repr, unknown))} in {rt.config.source}")
     rt.store.sync_feeds(rt.config.feeds)
-    ensure_baseline(rt.store, rt.plugins, rt.config)
+    ensure_baselines(rt.store, rt.plugins, rt.config)
     poller = Poller(rt, on_outcome=lambda outcome: None)
     try:
         outcomes = poller.poll_once(list(names) if names else None)
@@ -182,7 +183,7 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
     lock = rt.store.hold_instance_lock()
     rt.store.sync_feeds(rt.config.feeds)
     _heartbeat(rt)
-    ensure_baseline(rt.store, rt.plugins, rt.config)
+    start_stories(rt)
     if warning := expat_warning():
         log.warning("%s", warning)
     rt.plugins  # noqa: B018 - load plugins before the first tick, and log their failures once

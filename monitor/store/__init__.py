@@ -12,6 +12,7 @@ from .feeds import FeedState
 from .instances import InstanceStatus, StatusReport
 from .intents import AlertMaterial, Decide, FeedRelease, NewArticle, Outlets
 from .outbox import OutboxRow, alert_id
+from .stories import StoryBaseline
 
 __all__ = [
     "AlertMaterial",
@@ -29,6 +30,7 @@ __all__ = [
     "SchemaError",
     "StatusReport",
     "Store",
+    "StoryBaseline",
     "alert_id",
     "head_revision",
 ]

@@ -32,6 +32,7 @@ from . import facts as fact_rows
 from . import feeds as feed_rows
 from . import instances as instance_rows
 from . import outbox
+from . import stories as story_rows
 from .engine import READ_ONLY, make_engine, migrate, redact_url, schema_is_current
 from .facts import BaselineFact, FactOverview
 from .feeds import FeedState
@@ -39,6 +40,7 @@ from .instances import StatusReport
 from .intents import AlertMaterial, Decide, FeedRelease, NewArticle
 from .outbox import OutboxRow
 from .sqlite_guard import hold_instance_lock
+from .stories import StoryBaseline
 from .types import utcnow
 
 __all__ = ["ArticleConflict", "DeadLetter", "Store"]
@@ -214,12 +216,16 @@ class Store:
             return []
         known = fact_rows.load_known(session, {c.key for c in claims})
         decisions = decide(known, lambda key, value: fact_rows.outlets_reporting(session, key, value))
+        # A story in its learning window takes first-seen values as its baseline, and alerts nothing.
+        learnt, quiet = story_rows.learn_changes(session, [d.change for d in decisions], utcnow())
         stored: list[Change] = []
         alerted: list[int] = []
-        for decision in decisions:
+        for index, decision in enumerate(decisions):
+            if index in learnt:
+                continue
             [saved] = fact_rows.add_changes(session, [decision.change], status=decision.status)
             stored.append(saved)
-            if decision.alert and saved.id is not None:
+            if decision.alert and saved.id is not None and index not in quiet:
                 alerted.append(saved.id)
         outbox.queue_alerts(session, alerted, channels)
         return stored
@@ -233,6 +239,23 @@ class Store:
     def save_baseline(self, facts: Sequence[BaselineFact], *, replace: bool = False) -> None:
         with self.transaction() as session:
             fact_rows.save_baseline(session, facts, replace=replace)
+
+    def story_baselines(self) -> list[StoryBaseline]:
+        """How each story's baseline was made, by story name."""
+        with self.read() as session:
+            return story_rows.story_baselines(session)
+
+    def story_baseline_facts(self, topics: Sequence[str]) -> list[BaselineFact]:
+        with self.read() as session:
+            return story_rows.story_baseline_facts(session, topics)
+
+    def save_story_baseline(
+        self, record: StoryBaseline, facts: Sequence[BaselineFact], *, replace: bool = False
+    ) -> bool:
+        """Store a story's baseline once; False when one is recorded already (unless ``replace``)."""
+        with self.transaction() as session:
+            self.lock(session, FACTS_LOCK_ID)
+            return story_rows.save_story_baseline(session, record, facts, replace=replace)
 
     def load_known(self, keys: Iterable[str] | None = None) -> Known:
         """Baseline plus accepted changes, for ``keys`` (or every key)."""
