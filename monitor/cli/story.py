@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -83,6 +85,35 @@ def stories_command(app: Monitor, as_json: bool) -> None:
         click.echo(f"  baseline:    {s.baseline_state()}")
         click.echo(f"  facts:       {len(s.facts)} ({', '.join(s.facts)})")
         click.echo(f"  last change: {last}")
+
+
+@cli.command()
+@click.option("--story", "story", metavar="NAME", help="Only this story's extractors and facts.")
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]), help="Articles published since (UTC)."
+)
+@click.option("--alert", is_flag=True, help="Alert the changes found (old news is not alerted otherwise).")
+@click.option("--dry-run", is_flag=True, help="Print what would change; store nothing.")
+@with_monitor
+def replay(app: Monitor, story: str | None, since: datetime | None, alert: bool, dry_run: bool) -> None:
+    """Run today's extractors over the stored articles, oldest first, and record what they find now."""
+    since = since.replace(tzinfo=UTC) if since else None
+    if sys.stdout.isatty():
+        with click.progressbar(length=app.count_articles(since), label="replaying", file=sys.stderr) as bar:
+            report = app.replay(
+                story=story, since=since, alert=alert, dry_run=dry_run, on_article=lambda _: bar.update(1)
+            )
+    else:
+        report = app.replay(story=story, since=since, alert=alert, dry_run=dry_run)
+    for change in report.changes:
+        click.echo(
+            f"{'would ' if dry_run else ''}{change.change:<8} {change.key}: {show(change.new)}  [{change.extractor}]"
+        )
+    alerted = ", alerted" if report.alerted else ", not alerted"
+    click.echo(
+        f"{report.articles} articles, {report.claims} claims, {len(report.changes)} changes"
+        + (" (dry run: nothing stored)" if dry_run else alerted)
+    )
 
 
 @cli.command()

@@ -6,7 +6,8 @@ the daemon is ``Monitor.run``. Each method is testable without click.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from ..config import Config
@@ -18,13 +19,14 @@ from ..facts.baseline import BuildResult, baseline_article_path, build_baseline
 from ..facts.baseline import stories as all_stories
 from ..facts.stories import StoryOverview, story_overview
 from ..ingest.articlefile import read_article_file
-from ..model import Change
+from ..model import Article, Change
 from ..plugins import PluginHost
 from ..store import BaselineFact, FactOverview, FeedState, OutboxRow, StatusReport, Store
 from ..tools.compare import compare_files
 from ..tools.evaluate import EvalReport, evaluate
 from ..tools.inspection import inspect_source
 from ..tools.plugin_check import check_plugins
+from ..tools.replay import ReplayReport, replay
 from .daemon import poll_all, run_daemon
 from .poll import PollOutcome
 from .runtime import Runtime
@@ -93,6 +95,30 @@ class Monitor:
     def stories(self) -> list[StoryOverview]:
         """Each story: its baseline (built or not, from what, how many facts), facts and last change."""
         return story_overview(self.store, self.plugins, self.config)
+
+    def replay(
+        self,
+        *,
+        story: str | None = None,
+        since: datetime | None = None,
+        alert: bool = False,
+        dry_run: bool = False,
+        on_article: Callable[[Article], None] | None = None,
+    ) -> ReplayReport:
+        """Today's extractors over the stored articles, oldest first; alerts only with ``alert``."""
+        return replay(
+            self.store,
+            self.plugins,
+            self.config,
+            story=story,
+            since=since,
+            alert=alert,
+            dry_run=dry_run,
+            on_article=on_article,
+        )
+
+    def count_articles(self, since: datetime | None = None) -> int:
+        return self.store.count_articles(since=since)
 
     def diff(self, files: Sequence[Path]) -> list[Change]:
         return compare_files(self.store, self.plugins, self.config, files)

@@ -32,6 +32,7 @@ from . import facts as fact_rows
 from . import feeds as feed_rows
 from . import instances as instance_rows
 from . import outbox
+from . import replay as replay_rows
 from . import stories as story_rows
 from .engine import READ_ONLY, make_engine, migrate, redact_url, schema_is_current
 from .facts import BaselineFact, FactOverview
@@ -208,6 +209,39 @@ class Store:
             changes = self._record(session, claims, decide, channels)
             article_rows.mark_extracted(session, article_id, failed, attempts, give_up=give_up)
         return changes
+
+    def replay_articles(
+        self, *, since: datetime | None, after: tuple[datetime, str] | None, limit: int
+    ) -> list[Article]:
+        """Stored articles in publication order, a page after the cursor ``(published, id)``."""
+        with self.read() as session:
+            return replay_rows.articles_in_order(session, since=since, after=after, limit=limit)
+
+    def count_articles(self, *, since: datetime | None = None) -> int:
+        with self.read() as session:
+            return replay_rows.count_articles(session, since=since)
+
+    def new_claims(self, article_id: str, claims: Sequence[Claim]) -> list[Claim]:
+        """Of ``claims`` about a stored article, those not stored for it already."""
+        with self.read() as session:
+            return replay_rows.new_claims(session, article_id, claims)
+
+    def save_replayed(
+        self,
+        article_id: str,
+        claims: Sequence[Claim],
+        fresh: Sequence[Claim],
+        decide: Decide,
+        *,
+        topics: Sequence[str] | None,
+        channels: Sequence[str],
+    ) -> list[Change]:
+        """A stored article read again: its claims (under ``topics``) replaced, and the changes
+        ``decide`` makes of the ``fresh`` ones (those it was not stored making)."""
+        with self.transaction() as session:
+            self.lock(session, FACTS_LOCK_ID)
+            replay_rows.replace_claims(session, article_id, claims, topics)
+            return self._record(session, fresh, decide, channels)
 
     def _record(
         self, session: Session, claims: Sequence[Claim], decide: Decide, channels: Sequence[str]
