@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from monitor.cli import cli
+from monitor.store import BaselineFact, Store
 from monitor.testing import LocalServer, Response
 from tests.helpers import item, rss, write_config
 
@@ -103,3 +104,21 @@ def test_baseline_article_override_for_one_story(tmp_path: Path) -> None:
     facts = json.loads(invoke(config, "baseline", "show", "--story", "eu_us_trade", "--json"))
     assert {f["key"]: f["value"] for f in facts}["eu_us_trade.deal.us_tariff"] == 25
     assert "already stored" in invoke(config, "baseline", "build", "--story", "coalition")
+
+
+def test_a_baseline_stored_before_stories_had_their_own_is_adopted(tmp_path: Path) -> None:
+    config = write_config(tmp_path, {})
+    (tmp_path / "state").mkdir()
+    store = Store(f"sqlite:///{tmp_path / 'state' / 'monitor.db'}").migrate()
+    store.save_baseline(
+        [
+            BaselineFact(
+                "coalition.coalition.troop_pledges", "state", 26, "26 countries.", "coalition", 0.9, "old.txt"
+            )
+        ]
+    )
+    store.dispose()
+    assert json.loads(invoke(config, "stories", "--json"))[0]["baseline"]["built"] is False
+    invoke(config, "poll")
+    [story] = [s for s in json.loads(invoke(config, "stories", "--json")) if s["name"] == "coalition"]
+    assert (story["baseline"]["source"], story["baseline"]["facts"]) == ("old.txt", 1)  # kept, not rebuilt

@@ -287,9 +287,12 @@ class Store:
         self, record: StoryBaseline, facts: Sequence[BaselineFact], *, replace: bool = False
     ) -> bool:
         """Store a story's baseline once; False when one is recorded already (unless ``replace``)."""
-        with self.transaction() as session:
-            self.lock(session, FACTS_LOCK_ID)
-            return story_rows.save_story_baseline(session, record, facts, replace=replace)
+        try:
+            with self.transaction() as session:
+                self.lock(session, FACTS_LOCK_ID)
+                return story_rows.save_story_baseline(session, record, facts, replace=replace)
+        except IntegrityError:  # another process recorded it meanwhile (SQLite has no row lock)
+            return False
 
     def load_known(self, keys: Iterable[str] | None = None) -> Known:
         """Baseline plus accepted changes, for ``keys`` (or every key)."""
