@@ -40,7 +40,9 @@ Negotiators from both unions said they were close to a deal on pay but that seve
 
 def corpus() -> list[str]:
     texts = [
-        (ROOT / "config" / "baseline" / "2025-09-04-paris-coalition-summit.txt").read_text(encoding="utf-8")
+        (ROOT / "plugins" / "coalition_story" / "baseline-2025-09-04-paris-coalition-summit.txt").read_text(
+            encoding="utf-8"
+        )
     ]
     dev = ROOT.parent / "shared" / "eval" / "dev"
     texts += [p.read_text(encoding="utf-8") for p in sorted(dev.glob("*.txt"))] if dev.is_dir() else []

@@ -5,7 +5,7 @@ The public surface for plugin authors is this module, ``monitor.text``
 notifiers) and ``monitor.testing`` (the test kit); nothing else is stable.
 """
 
-from .api import Extractor, Notifier, PluginSettings
+from .api import Extractor, Notifier, PluginSettings, Story
 from .errors import ConfigError, DeliveryError, PluginError
 from .hookspecs import hookimpl
 from .model import Alert, Article, Change, Claim, FactSpec
@@ -22,6 +22,7 @@ __all__ = [
     "Notifier",
     "PluginError",
     "PluginSettings",
+    "Story",
     "hookimpl",
 ]
 

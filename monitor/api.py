@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from .model import Alert, Article, Claim, FactSpec
 
-__all__ = ["Extractor", "Notifier", "PluginSettings"]
+__all__ = ["Extractor", "Notifier", "PluginSettings", "Story"]
 
 
 class Extractor:
@@ -71,3 +71,38 @@ class PluginSettings:
 
     def path(self, value: str | Path) -> Path:
         return self.root / value
+
+
+@dataclass(frozen=True)
+class Story:
+    """A story a plugin follows: registered with the ``register_stories`` hook.
+
+    ``name`` is unique (``monitor baseline build --story NAME``); ``topics``
+    are the first parts of the keys the story owns (``topic.subject.attribute``),
+    so its facts are the registered extractors' facts under those topics.
+    ``baseline`` lists the article files (plain text, title on the first line)
+    the story's baseline is built from, shipped as package data; with none, the
+    story starts with a learning window instead. ``terms`` (words, any case)
+    or ``relevance`` (a test on an article's title and text) say which articles
+    concern the story.
+    """
+
+    name: str
+    title: str
+    topics: tuple[str, ...]
+    baseline: tuple[Path, ...] = ()
+    terms: tuple[str, ...] = ()
+    relevance: Callable[[str], bool] | None = field(default=None, compare=False, repr=False)
+
+    def owns(self, key: str) -> bool:
+        """Whether a fact key (``topic.subject.attribute``) belongs to this story."""
+        return key.split(".", 1)[0] in self.topics
+
+    def relevant(self, text: str) -> bool:
+        """Whether an article's title and text concern this story."""
+        if self.relevance is not None:
+            return bool(self.relevance(text))
+        if not self.terms:
+            return True
+        lowered = text.casefold()
+        return any(term.casefold() in lowered for term in self.terms)

@@ -91,7 +91,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "plugins": {"dirs", "disabled"},
     "feeds": {"name", "url", "interval", "enabled", "outlet"},
     "channels": {"name", "type", "digest"},
-    "baseline": {"article"},
+    "baseline": {"article", "story", "learning_hours"},
     "policy": {"rules"},
     "policy.rules": {"match", "quorum", "disputed"},
     "alerts": set(AlertsConfig.__dataclass_fields__),
@@ -124,6 +124,12 @@ class _Validator(TomlChecks):
         article = baseline.get("article")
         if article is not None and not isinstance(article, str):
             raise self.error("must be a path string", "baseline", "article")
+        story = baseline.get("story")
+        if story is not None and not (isinstance(story, str) and story):
+            raise self.error("must be a story's name", "baseline", "story")
+        learning = baseline.get("learning_hours", 24.0)
+        if isinstance(learning, bool) or not isinstance(learning, int | float) or learning < 0:
+            raise self.error("must be a number of hours, 0 or more", "baseline", "learning_hours")
         return Config(
             path=path,
             root=self.root,
@@ -137,6 +143,8 @@ class _Validator(TomlChecks):
             policy=self.policy(self.table(data, "policy")),
             alerts=self.alerts(self.table(data, "alerts"), data.get("channels", [])),
             baseline_article=self.root / article if article else None,
+            baseline_story=story,
+            learning_hours=float(learning),
             web=self.web(self.table(data, "web")),
             raw=data,
         )

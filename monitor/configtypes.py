@@ -98,6 +98,8 @@ class Config:
     policy: tuple[PolicyRule, ...] = ()
     alerts: AlertsConfig = AlertsConfig()
     baseline_article: Path | None = None
+    baseline_story: str | None = None  # the story [baseline] article is for (None: every story)
+    learning_hours: float = 24.0  # a story without a baseline article learns its baseline this long
     web: WebConfig = WebConfig()
     raw: Mapping[str, Any] = field(default_factory=dict)
 

@@ -16,7 +16,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from .api import Extractor, Notifier, PluginSettings
+    from .api import Extractor, Notifier, PluginSettings, Story
     from .model import Article
 
 __all__ = ["hookimpl", "hookspec"]
@@ -47,6 +47,28 @@ def register_extractors(register: Callable[[Extractor], None], settings: PluginS
     are unaffected.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_stories(register: Callable[[Story], None], settings: PluginSettings) -> None:
+    """Register the stories this plugin follows.
+
+    **Called:** once, when the plugin host starts, after ``register_extractors``.
+
+    :param register: call it with each ``monitor.Story``: a unique ``name``,
+        a ``title``, the ``topics`` its fact keys start with, its ``baseline``
+        article files (package data) and the ``terms`` that make an article
+        relevant to it.
+    :param settings: the ``[plugins.<name>]`` config tables and the project folder.
+
+    **Returns:** nothing.
+
+    **If it raises:** the error is logged with the plugin's name and counted;
+    whatever the plugin registered before raising is kept, other plugins
+    are unaffected.
+
+    .. versionadded:: 0.2
     """
 
 

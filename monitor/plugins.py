@@ -29,7 +29,7 @@ from typing import Any, Literal
 import pluggy
 
 from . import hookspecs, metrics
-from .api import Extractor, Notifier, PluginSettings
+from .api import Extractor, Notifier, PluginSettings, Story
 from .errors import DeliveryError, PluginError
 from .extract.vocabulary import Vocabulary
 from .model import Article
@@ -57,6 +57,7 @@ class LoadedPlugin:
     hooks: list[str] = field(default_factory=list)
     extractors: list[str] = field(default_factory=list)
     notifiers: list[str] = field(default_factory=list)
+    stories: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +70,7 @@ class LoadedPlugin:
             "hooks": self.hooks,
             "extractors": self.extractors,
             "notifiers": self.notifiers,
+            "stories": self.stories,
             "error": self.error,
         }
 
@@ -107,6 +109,7 @@ class PluginHost:
         self.plugins: dict[str, LoadedPlugin] = {}
         self.extractors: dict[str, Extractor] = {}
         self.notifier_types: dict[str, type[Notifier]] = {}
+        self.stories: dict[str, Story] = {}
         self.failures: Counter[tuple[str, str]] = Counter()
         self._owner: dict[int, str] = {}
         self._loaded = False
@@ -147,6 +150,8 @@ class PluginHost:
                 self.extractors.pop(extractor, None)
             for kind in info.notifiers:
                 self.notifier_types.pop(kind, None)
+            for story in info.stories:
+                self.stories.pop(story, None)
 
     def _wanted(self, name: str, info: LoadedPlugin) -> bool:
         if name in self.disabled or (self.only is not None and name not in self.only):
@@ -258,12 +263,20 @@ class PluginHost:
             self._owner[id(notifier)] = owner
             self.plugins[owner].notifiers.append(notifier.type)
 
-        self._call_each(
-            "register_extractors", {"register": register_extractor, "settings": self.settings}, only
-        )
-        self._call_each(
-            "register_notifiers", {"register": register_notifier, "settings": self.settings}, only
-        )
+        def register_story(story: Story) -> None:
+            owner = self._current
+            if not isinstance(story, Story) or not story.name or not story.topics:
+                raise TypeError(f"register() wants a monitor.Story with a name and topics, got {story!r}")
+            if story.name in self.stories:
+                raise ValueError(f"a story named {story.name!r} is already registered")
+            self.stories[story.name] = story
+            self._owner[id(story)] = owner
+            self.plugins[owner].stories.append(story.name)
+
+        settings = self.settings
+        self._call_each("register_extractors", {"register": register_extractor, "settings": settings}, only)
+        self._call_each("register_notifiers", {"register": register_notifier, "settings": settings}, only)
+        self._call_each("register_stories", {"register": register_story, "settings": settings}, only)
 
     def _call_each(self, hook_name: str, kwargs: dict[str, Any], only: Sequence[str] | None = None) -> None:
         """Call every implementation of a hook, each guarded on its own."""

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from monitor import Extractor, hookimpl
+from monitor import Extractor, Story, hookimpl
 from monitor.rules import RuleExtractor
 
-from .coalition_story import rules
+from .coalition_story import RULE_FILES, baseline_path, relevant, rules
 
 TOPIC = "coalition"
+STORY = Story(
+    name="coalition",
+    title="Coalition of the Willing: security guarantees for Ukraine",
+    topics=RULE_FILES,
+    baseline=(baseline_path(),),
+    terms=("Coalition of the Willing", "security guarantees", "Ukraine"),
+    relevance=relevant,
+)
 STANCES = tuple(next(f for f in rules(TOPIC).facts if f.attribute == "troop_stance").values)
 
 
@@ -28,3 +36,9 @@ class CoalitionExtractor(RuleExtractor):
 @hookimpl
 def register_extractors(register: Callable[[Extractor], None]) -> None:
     register(CoalitionExtractor())
+
+
+@hookimpl
+def register_stories(register: Callable[[Story], None]) -> None:
+    """The story the three threads (coalition, us_guarantees, russia) follow together."""
+    register(STORY)

@@ -39,7 +39,10 @@ def verify(request: Request) -> bool:
 
 def setup(tmp_path: Path, feed_server: LocalServer, smtp_server: MailRecorder, alerts: str = "") -> Path:
     feed = feed_server.serve("/world.xml", rss([item(1, CHANGE_ITEM, title="Coalition grows")], title="Wire"))
-    baseline = Path(__file__).resolve().parents[1] / "config/baseline/2025-09-04-paris-coalition-summit.txt"
+    baseline = (
+        Path(__file__).resolve().parents[1]
+        / "plugins/coalition_story/baseline-2025-09-04-paris-coalition-summit.txt"
+    )
     extra = (
         f"""
 [baseline]

@@ -17,7 +17,12 @@ from monitor_plugins.us_guarantees import UsGuaranteesExtractor
 from monitor import Claim
 from monitor.testing import make_article
 
-SEED = Path(__file__).resolve().parents[1] / "config" / "baseline" / "2025-09-04-paris-coalition-summit.txt"
+SEED = (
+    Path(__file__).resolve().parents[1]
+    / "plugins"
+    / "coalition_story"
+    / "baseline-2025-09-04-paris-coalition-summit.txt"
+)
 
 EXPECTED: list[tuple[str, str, Any, str]] = [
     ("coalition.coalition.members", "state", 35, "a group of 35 countries that support Ukraine"),

@@ -59,7 +59,10 @@ def test_a_kill_mid_poll_before_the_commit_loses_nothing(tmp_path: Path, feed_se
     plugins = tmp_path / "plugins.d"
     plugins.mkdir()
     (plugins / "killer.py").write_text(textwrap.dedent(KILLER))
-    baseline = Path(__file__).resolve().parents[1] / "config/baseline/2025-09-04-paris-coalition-summit.txt"
+    baseline = (
+        Path(__file__).resolve().parents[1]
+        / "plugins/coalition_story/baseline-2025-09-04-paris-coalition-summit.txt"
+    )
     config = write_config(
         tmp_path,
         {"wire": feed},

@@ -298,3 +298,57 @@ def test_plugins_check_reports_each_problem_in_one_line(tmp_path: Path) -> None:
     clean = write_config(tmp_path / "clean", {})
     ok_result = CliRunner().invoke(cli, ["--config", str(clean), "plugins", "--check"])
     assert ok_result.exit_code == 0, ok_result.stdout
+
+
+FORECAST = '''
+"""The weather extractor's facts followed as a story, its baseline article beside the module."""
+from pathlib import Path
+
+from monitor import Story, hookimpl
+
+
+@hookimpl
+def register_stories(register):
+    register(
+        Story(
+            name="forecast",
+            title="The sky over Oslo",
+            topics=("weather",),
+            baseline=(Path(__file__).parent / "forecast-baseline.txt",),
+            terms=("sky", "rain", "sun"),
+        )
+    )
+'''
+
+
+def test_hook_register_stories(tmp_path: Path, feed_server: LocalServer) -> None:
+    folder = plugin_folder(tmp_path, weather=WEATHER, forecast=FORECAST)
+    (folder / "forecast-baseline.txt").write_text("Forecast\n\nRain over Oslo all day.\n")
+
+    # The host: the story is registered and owns the weather facts.
+    host = PluginHost([folder], entry_points=False).load()
+    assert host.plugins["forecast"].stories == ["forecast"]
+    story = host.stories["forecast"]
+    assert story.owns("weather.oslo.sky") and not story.owns("coalition.FR.troop_stance")
+    assert story.relevant("Sun all week") and not story.relevant("Markets fell")
+
+    # The command line: listed, built on its own, shown on its own.
+    feed = feed_server.serve("/wire.xml", make_feed([feed_item(1, "Sun over the city today.")]))
+    config = write_config(tmp_path, {"wire": feed}, '[plugins]\ndirs = ["plugins.d"]\n')
+    listed = {s["name"]: s for s in json.loads(ok(monitor(config, "stories", "--json")))}
+    assert listed["forecast"]["baseline"]["built"] is False
+    assert listed["forecast"]["facts"] == ["weather.sky"] and listed["forecast"]["plugin"] == "forecast"
+    assert "forecast: baseline stored: 1 facts from forecast-baseline.txt" in ok(
+        monitor(config, "baseline", "build", "--story", "forecast")
+    )
+    [fact] = json.loads(ok(monitor(config, "baseline", "show", "--story", "forecast", "--json")))
+    assert (fact["key"], fact["value"]) == ("weather.oslo.sky", "rain")
+
+    # The pipeline: the news is a change from the story's baseline, not "new".
+    ok(monitor(config, "poll"))
+    changes = [json.loads(line) for line in ok(monitor(config, "changes", "--json")).splitlines()]
+    assert [(c["key"], c["change"], c["old"], c["new"]) for c in changes] == [
+        ("weather.oslo.sky", "changed", "rain", "sun")
+    ]
+    shown = ok(monitor(config, "stories"))
+    assert "built from forecast-baseline.txt: 1 facts" in shown and "weather.oslo.sky" in shown

@@ -13,7 +13,7 @@ from monitor.testing import LocalServer, feed_item, make_feed
 from tests.helpers import write_config
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "config/baseline/2025-09-04-paris-coalition-summit.txt"
+BASELINE = ROOT / "plugins/coalition_story/baseline-2025-09-04-paris-coalition-summit.txt"
 EXPECTED = ROOT.parent / "shared/facts/baseline-expected.json"
 DEV = ROOT.parent / "shared/eval/dev"
 

@@ -9,7 +9,10 @@ import pytest
 from monitor import Claim, Extractor, FactSpec, hookimpl
 from monitor.testing import MonitorProject, feed_item, registered, run_extractor
 
-BASELINE = Path(__file__).resolve().parents[1] / "config/baseline/2025-09-04-paris-coalition-summit.txt"
+BASELINE = (
+    Path(__file__).resolve().parents[1]
+    / "plugins/coalition_story/baseline-2025-09-04-paris-coalition-summit.txt"
+)
 
 
 class Mood(Extractor):

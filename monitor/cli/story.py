@@ -1,8 +1,10 @@
-"""The story: baseline, diff, facts, changes, eval, extract."""
+"""The stories: stories, baseline, diff, facts, changes, eval, extract."""
 
 from __future__ import annotations
 
 import json
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -19,26 +21,31 @@ def baseline() -> None:
 
 @baseline.command("build")
 @click.argument("article", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--story", "story", metavar="NAME", help="Only this story (default: every story).")
 @click.option("--replace", is_flag=True, help="Replace a stored baseline.")
 @with_monitor
-def baseline_build(app: Monitor, article: Path | None, replace: bool) -> None:
-    """Extract the baseline from ARTICLE (default: the config's) and store it once."""
-    result = app.build_baseline(article, replace=replace)
-    if not result.created:
-        click.echo(
-            f"baseline already stored ({len(result.facts)} facts from {result.source}); "
-            "nothing changed - use --replace to rebuild it"
-        )
-        return
-    click.echo(f"baseline stored: {len(result.facts)} facts from {result.source}")
+def baseline_build(app: Monitor, article: Path | None, story: str | None, replace: bool) -> None:
+    """Build each story's baseline from ARTICLE (default: the story's own, or [baseline]) once."""
+    for result in app.build_baseline(article, replace=replace, story=story):
+        if not result.created:
+            click.echo(
+                f"{result.story}: baseline already stored ({len(result.facts)} facts from {result.source}); "
+                "nothing changed - use --replace to rebuild it"
+            )
+        elif result.mode == "learning":
+            until = result.learning_until.strftime("%Y-%m-%d %H:%M UTC") if result.learning_until else "?"
+            click.echo(f"{result.story}: no baseline article; learning its baseline until {until}")
+        else:
+            click.echo(f"{result.story}: baseline stored: {len(result.facts)} facts from {result.source}")
 
 
 @baseline.command("show")
+@click.option("--story", "story", metavar="NAME", help="Only this story's facts.")
 @click.option("--json", "as_json", is_flag=True)
 @with_monitor
-def baselineshow(app: Monitor, as_json: bool) -> None:
-    """Print the stored baseline."""
-    facts = app.baseline()
+def baselineshow(app: Monitor, story: str | None, as_json: bool) -> None:
+    """Print the stored baseline (of every story, or of one)."""
+    facts = app.baseline(story)
     if as_json:
         click.echo(
             json.dumps(
@@ -60,6 +67,54 @@ def baselineshow(app: Monitor, as_json: bool) -> None:
         return
     for f in facts:
         click.echo(f"{f.key:<40} {show(f.value):<36} {f.evidence[:80]}")
+
+
+@cli.command("stories")
+@click.option("--json", "as_json", is_flag=True)
+@with_monitor
+def stories_command(app: Monitor, as_json: bool) -> None:
+    """Each story: its baseline (built or not, from what, how many facts), its facts, its last change."""
+    found = app.stories()
+    if as_json:
+        click.echo(json.dumps([s.as_json() for s in found], indent=1, ensure_ascii=False))
+        return
+    if not found:
+        click.echo("no story is registered: no plugin follows one")
+    for s in found:
+        last = f"{s.last_change[0]:%Y-%m-%d %H:%M} {s.last_change[1]}" if s.last_change else "none"
+        click.echo(f"{s.name}  {s.title}  [plugin {s.plugin}]")
+        click.echo(f"  baseline:    {s.baseline_state()}")
+        click.echo(f"  facts:       {len(s.facts)} ({', '.join(s.facts)})")
+        click.echo(f"  last change: {last}")
+
+
+@cli.command()
+@click.option("--story", "story", metavar="NAME", help="Only this story's extractors and facts.")
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]), help="Articles published since (UTC)."
+)
+@click.option("--alert", is_flag=True, help="Alert the changes found (old news is not alerted otherwise).")
+@click.option("--dry-run", is_flag=True, help="Print what would change; store nothing.")
+@with_monitor
+def replay(app: Monitor, story: str | None, since: datetime | None, alert: bool, dry_run: bool) -> None:
+    """Run today's extractors over the stored articles, oldest first, and record what they find now."""
+    since = since.replace(tzinfo=UTC) if since else None
+    if sys.stdout.isatty():
+        with click.progressbar(length=app.count_articles(since), label="replaying", file=sys.stderr) as bar:
+            report = app.replay(
+                story=story, since=since, alert=alert, dry_run=dry_run, on_article=lambda _: bar.update(1)
+            )
+    else:
+        report = app.replay(story=story, since=since, alert=alert, dry_run=dry_run)
+    for change in report.changes:
+        click.echo(
+            f"{'would ' if dry_run else ''}{change.change:<8} {change.key}: {show(change.new)}  [{change.extractor}]"
+        )
+    alerted = ", alerted" if report.alerted else ", not alerted"
+    click.echo(
+        f"{report.articles} articles, {report.claims} claims, {len(report.changes)} changes"
+        + (" (dry run: nothing stored)" if dry_run else alerted)
+    )
 
 
 @cli.command()

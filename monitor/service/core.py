@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from ..config import Config, FeedConfig
@@ -16,6 +17,8 @@ from ..deliver.delivery import Deliverer, DeliveryReport
 from ..errors import MonitorError
 from ..facts.analysis import Analysis
 from ..facts.baseline import BuildResult, baseline_article_path, build_baseline
+from ..facts.baseline import stories as all_stories
+from ..facts.stories import StoryOverview, story_overview
 from ..ingest.articlefile import read_article_file
 from ..model import Article, Change
 from ..plugins import PluginHost
@@ -26,6 +29,7 @@ from ..tools.explain import HitLine, explain_article, explain_case
 from ..tools.feedfile import FeedFile, ImportReport, export_opml
 from ..tools.inspection import inspect_source
 from ..tools.plugin_check import check_plugins
+from ..tools.replay import ReplayReport, replay
 from ..web import WebServer
 from .checks import Problem, run_checks
 from .daemon import poll_all, run_daemon
@@ -112,14 +116,51 @@ class Monitor:
 
     # -- the story -----------------------------------------------------------------------
 
-    def build_baseline(self, article: Path | None = None, *, replace: bool = False) -> BuildResult:
-        return build_baseline(self.store, self.plugins, self.config, article, replace=replace)
+    def build_baseline(
+        self, article: Path | None = None, *, replace: bool = False, story: str | None = None
+    ) -> list[BuildResult]:
+        """Build the baseline of ``story`` (or of every story), once unless ``replace``."""
+        return build_baseline(self.store, self.plugins, self.config, article, replace=replace, story=story)
 
-    def baseline(self) -> list[BaselineFact]:
-        facts = self.store.baseline_facts()
+    def baseline(self, story: str | None = None) -> list[BaselineFact]:
+        if story is None:
+            facts = self.store.baseline_facts()
+        else:
+            found = {s.name: s for s in all_stories(self.plugins, self.config)}
+            if story not in found:
+                raise MonitorError(f"no story named {story!r}; known: {', '.join(found) or 'none'}")
+            facts = self.store.story_baseline_facts(found[story].topics)
         if not facts:
             raise MonitorError("no baseline stored: run 'monitor baseline build'")
         return facts
+
+    def stories(self) -> list[StoryOverview]:
+        """Each story: its baseline (built or not, from what, how many facts), facts and last change."""
+        return story_overview(self.store, self.plugins, self.config)
+
+    def replay(
+        self,
+        *,
+        story: str | None = None,
+        since: datetime | None = None,
+        alert: bool = False,
+        dry_run: bool = False,
+        on_article: Callable[[Article], None] | None = None,
+    ) -> ReplayReport:
+        """Today's extractors over the stored articles, oldest first; alerts only with ``alert``."""
+        return replay(
+            self.store,
+            self.plugins,
+            self.config,
+            story=story,
+            since=since,
+            alert=alert,
+            dry_run=dry_run,
+            on_article=on_article,
+        )
+
+    def count_articles(self, since: datetime | None = None) -> int:
+        return self.store.count_articles(since=since)
 
     def diff(self, files: Sequence[Path]) -> list[Change]:
         return compare_files(self.store, self.plugins, self.config, files)
@@ -131,7 +172,7 @@ class Monitor:
         return self.store.list_changes(limit=limit)
 
     def evaluate(self, case_dir: Path) -> EvalReport:
-        baseline = read_article_file(baseline_article_path(self.config))
+        baseline = read_article_file(baseline_article_path(self.config, host=self.plugins))
         return evaluate(case_dir, self.plugins, baseline, timeout=self.config.service.plugin_timeout)
 
     def explain_case(self, case: CaseResult) -> list[str]:

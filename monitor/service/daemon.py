@@ -24,7 +24,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from .. import metrics
 from ..deliver.delivery import Deliverer
 from ..errors import MonitorError
-from ..facts.baseline import ensure_baseline
+from ..facts.baseline import ensure_baselines
 from ..ingest.parse import expat_warning
 from ..store import FeedRelease, FeedState, SchemaError, head_revision
 from ..web import WebServer
@@ -32,6 +32,7 @@ from .notify import SystemdNotifier
 from .poll import PollOutcome, next_poll_after_failure, poll_feed, retry_failed_extractions
 from .reload import Delivery, reload_config
 from .runtime import Runtime
+from .startup import start_stories
 
 __all__ = ["Poller", "poll_all", "run_daemon"]
 
@@ -138,16 +139,16 @@ def poll_all(
 ) -> list[PollOutcome]:
     """One pass now over every feed (or those named), as ``monitor poll`` does.
 
-    Syncs the feeds with the config, builds the baseline if there is none,
-    polls (``on_outcome`` hears of each feed as it finishes, from its worker
-    thread), then reads again the articles some extractor failed on.
+    Syncs the feeds with the config, builds the baselines of stories that have
+    none, polls (``on_outcome`` hears of each feed as it finishes, from its
+    worker thread), then reads again the articles some extractor failed on.
     """
     known = {f.name for f in rt.config.feeds}
     unknown = [name for name in names or () if name not in known]
     if unknown:
         raise MonitorError(f"no feed named {', '.join(map(repr, unknown))} in {rt.config.source}")
     rt.store.sync_feeds(rt.config.feeds)
-    ensure_baseline(rt.store, rt.plugins, rt.config)
+    ensure_baselines(rt.store, rt.plugins, rt.config)
     poller = Poller(rt, on_outcome=on_outcome or (lambda outcome: None))
     try:
         outcomes = poller.poll_once(list(names) if names else None)
@@ -199,7 +200,7 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
     lock = rt.store.hold_instance_lock()
     rt.store.sync_feeds(rt.config.feeds)
     _heartbeat(rt)
-    ensure_baseline(rt.store, rt.plugins, rt.config)
+    start_stories(rt)
     if warning := expat_warning():
         log.warning("%s", warning)
     rt.plugins  # noqa: B018 - load plugins before the first tick, and log their failures once

@@ -12,6 +12,7 @@ from .feeds import FeedState
 from .instances import InstanceStatus, StatusReport
 from .intents import AlertMaterial, Decide, FeedRelease, NewArticle, Outlets
 from .outbox import OutboxRow, alert_id
+from .stories import StoryBaseline
 from .views import ArticleRef, ChangeView, Delivery, FactHistory, FactView, Health, StoredCounts
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "StatusReport",
     "Store",
     "StoredCounts",
+    "StoryBaseline",
     "alert_id",
     "head_revision",
 ]

@@ -31,16 +31,19 @@ from . import channels as channel_rows
 from . import facts as fact_rows
 from . import feeds as feed_rows
 from . import instances as instance_rows
-from . import outbox, views
+from . import outbox
+from . import replay as replay_rows
+from . import stories as story_rows
 from .engine import READ_ONLY, make_engine, migrate, redact_url, schema_is_current, schema_state
 from .facts import BaselineFact, FactOverview
 from .feeds import FeedState
 from .instances import StatusReport
 from .intents import AlertMaterial, Decide, FeedRelease, NewArticle
 from .outbox import OutboxRow
+from .reads import ReplayReads, ViewReads
 from .sqlite_guard import hold_instance_lock
+from .stories import StoryBaseline
 from .types import utcnow
-from .views import ChangeView, FactHistory, FactView, Health, StoredCounts
 
 __all__ = ["ArticleConflict", "DeadLetter", "Store"]
 
@@ -66,7 +69,7 @@ class DeadLetter:
     notice: bool  # the operator may be told now (rate-limited per channel)
 
 
-class Store:
+class Store(ViewReads, ReplayReads):
     def __init__(self, url: str, *, engine: Engine | None = None, pool_size: int = 10):
         self.url = url
         self.engine = engine or make_engine(url, pool_size=pool_size)
@@ -212,6 +215,23 @@ class Store:
             article_rows.mark_extracted(session, article_id, failed, attempts, give_up=give_up)
         return changes
 
+    def save_replayed(
+        self,
+        article_id: str,
+        claims: Sequence[Claim],
+        fresh: Sequence[Claim],
+        decide: Decide,
+        *,
+        topics: Sequence[str] | None,
+        channels: Sequence[str],
+    ) -> list[Change]:
+        """A stored article read again: its claims (under ``topics``) replaced, and the changes
+        ``decide`` makes of the ``fresh`` ones (those it was not stored making)."""
+        with self.transaction() as session:
+            self.lock(session, FACTS_LOCK_ID)
+            replay_rows.replace_claims(session, article_id, claims, topics)
+            return self._record(session, fresh, decide, channels)
+
     def _record(
         self, session: Session, claims: Sequence[Claim], decide: Decide, channels: Sequence[str]
     ) -> list[Change]:
@@ -219,12 +239,16 @@ class Store:
             return []
         known = fact_rows.load_known(session, {c.key for c in claims})
         decisions = decide(known, lambda key, value: fact_rows.outlets_reporting(session, key, value))
+        # A story in its learning window takes first-seen values as its baseline, and alerts nothing.
+        learnt, quiet = story_rows.learn_changes(session, [d.change for d in decisions], utcnow())
         stored: list[Change] = []
         alerted: list[int] = []
-        for decision in decisions:
+        for index, decision in enumerate(decisions):
+            if index in learnt:
+                continue
             [saved] = fact_rows.add_changes(session, [decision.change], status=decision.status)
             stored.append(saved)
-            if decision.alert and saved.id is not None:
+            if decision.alert and saved.id is not None and index not in quiet:
                 alerted.append(saved.id)
         outbox.queue_alerts(session, alerted, channels)
         return stored
@@ -238,6 +262,26 @@ class Store:
     def save_baseline(self, facts: Sequence[BaselineFact], *, replace: bool = False) -> None:
         with self.transaction() as session:
             fact_rows.save_baseline(session, facts, replace=replace)
+
+    def story_baselines(self) -> list[StoryBaseline]:
+        """How each story's baseline was made, by story name."""
+        with self.read() as session:
+            return story_rows.story_baselines(session)
+
+    def story_baseline_facts(self, topics: Sequence[str]) -> list[BaselineFact]:
+        with self.read() as session:
+            return story_rows.story_baseline_facts(session, topics)
+
+    def save_story_baseline(
+        self, record: StoryBaseline, facts: Sequence[BaselineFact], *, replace: bool = False
+    ) -> bool:
+        """Store a story's baseline once; False when one is recorded already (unless ``replace``)."""
+        try:
+            with self.transaction() as session:
+                self.lock(session, FACTS_LOCK_ID)
+                return story_rows.save_story_baseline(session, record, facts, replace=replace)
+        except IntegrityError:  # another process recorded it meanwhile (SQLite has no row lock)
+            return False
 
     def load_known(self, keys: Iterable[str] | None = None) -> Known:
         """Baseline plus accepted changes, for ``keys`` (or every key)."""
@@ -341,33 +385,3 @@ class Store:
     def status_report(self, *, alive_within: float) -> StatusReport:
         with self.transaction() as session:
             return instance_rows.status_report(session, alive_within=alive_within)
-
-    # -- the web interface's reads (monitor.store.views) -----------------------------------
-
-    def changes_timeline(self, *, topics: Sequence[str] | None = None, limit: int = 100) -> list[ChangeView]:
-        """Changes newest first (only those of ``topics``, when given), with articles and deliveries."""
-        with self.read() as session:
-            return views.changes_timeline(session, topics=topics, limit=limit)
-
-    def facts_view(self, topics: Sequence[str] | None = None) -> list[FactView]:
-        """Every key (of ``topics``): baseline, current value, last move, outlets, open changes."""
-        with self.read() as session:
-            return views.facts_view(session, topics)
-
-    def fact_history(self, key: str) -> FactHistory | None:
-        with self.read() as session:
-            return views.fact_history(session, key)
-
-    def known_topics(self) -> set[str]:
-        """Every topic with a baseline fact or a change."""
-        with self.read() as session:
-            return {key.split(".", 1)[0] for key in views.known_keys(session)}
-
-    def health(self, *, grace: float) -> Health:
-        """Leases expired more than ``grace`` seconds ago, and heartbeats; raises when the database does not answer."""
-        with self.read() as session:
-            return views.health(session, grace=grace)
-
-    def stored_counts(self) -> StoredCounts:
-        with self.read() as session:
-            return views.stored_counts(session)

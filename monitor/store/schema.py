@@ -114,6 +114,19 @@ class BaselineFact(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class StoryBaseline(Base):
+    """How one story's baseline was made: from its article, or learnt in a window."""
+
+    __tablename__ = "story_baselines"
+
+    story: Mapped[str] = mapped_column(String(100), primary_key=True)
+    topics: Mapped[Any]
+    mode: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(Text)
+    built_at: Mapped[datetime] = mapped_column(default=utcnow)
+    learning_until: Mapped[datetime | None]
+
+
 class Change(Base):
     __tablename__ = "changes"
 

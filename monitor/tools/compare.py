@@ -25,7 +25,7 @@ def compare_files(store: Store, host: PluginHost, config: Config, paths: Sequenc
     if store.baseline_facts():
         known = store.load_known()
     else:
-        source = baseline_article_path(config)
+        source = baseline_article_path(config, host=host)
         log.warning("no baseline stored yet; comparing with the one extracted from %s", source)
         known = known_from_baseline(extract_baseline(host, read_article_file(source), timeout=timeout))
     articles = [read_article_file(path) for path in paths]

@@ -15,9 +15,20 @@ from pathlib import Path
 
 from monitor.rules import RuleSet, load_rules
 
-__all__ = ["RULE_FILES", "rules", "rules_path"]
+__all__ = ["BASELINE_ARTICLE", "RULE_FILES", "baseline_path", "relevant", "rules", "rules_path"]
 
 RULE_FILES = ("coalition", "us_guarantees", "russia")
+# The story's baseline: the article of the Paris summit of 4 September 2025, shipped as package data.
+BASELINE_ARTICLE = "baseline-2025-09-04-paris-coalition-summit.txt"
+
+
+def baseline_path() -> Path:
+    return Path(str(resources.files(__name__).joinpath(BASELINE_ARTICLE)))
+
+
+def relevant(text: str) -> bool:
+    """An article concerns the story when one of its threads finds it relevant."""
+    return any(rules(thread).relevant(text) for thread in RULE_FILES)
 
 
 def rules_path(thread: str) -> Path:

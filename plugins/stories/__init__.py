@@ -74,6 +74,7 @@ import logging
 from collections.abc import Callable
 
 from monitor import ConfigError, Extractor, PluginSettings, hookimpl
+from monitor import Story as StoryInfo
 
 from .extractor import StoryExtractor
 from .loading import load_story, shown_path, story_files
@@ -87,11 +88,15 @@ __all__ = [
     "load_story",
     "parse_story",
     "register_extractors",
+    "register_stories",
     "story_files",
     "translate_pattern",
 ]
 
 log = logging.getLogger(__name__)
+
+# The stories register_extractors loaded, for register_stories (called just after it, same host).
+_loaded: dict[str, Story] = {}
 
 
 def _summary(problems: list[ConfigError]) -> ConfigError:
@@ -110,6 +115,7 @@ def _summary(problems: list[ConfigError]) -> ConfigError:
 def register_extractors(register: Callable[[Extractor], None], settings: PluginSettings) -> None:
     """Register one extractor per story file; bad files are reported after the good ones are in."""
     files, problems = story_files(settings)
+    _loaded.clear()
     sources: dict[str, str] = {}
     for path in files:
         shown = shown_path(path, settings.root)
@@ -129,6 +135,22 @@ def register_extractors(register: Callable[[Extractor], None], settings: PluginS
             problems.append(problem)
             continue
         sources[story.name] = shown
+        _loaded[story.name] = story
         log.debug("story %r loaded from %s: %d facts", story.name, shown, len(story.facts))
     if problems:
         raise _summary(problems)
+
+
+@hookimpl
+def register_stories(register: Callable[[StoryInfo], None]) -> None:
+    """Each story file loaded is a story: its topic, its baseline article(s), its ``requires`` terms."""
+    for story in _loaded.values():
+        register(
+            StoryInfo(
+                name=story.name,
+                title=story.title or story.description or story.name,
+                topics=(story.topic,),
+                baseline=story.baseline,
+                relevance=story.rules.relevant if story.rules.terms is not None else None,
+            )
+        )

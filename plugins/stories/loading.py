@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 from monitor import ConfigError, PluginSettings
@@ -92,10 +93,32 @@ def load_story(path: Path, shown: str | None = None) -> Story:
     if "frames" in data:  # written in the rule engine's own format (docs/rules.md)
         return _rules_story(path, shown, data)
     try:
-        return parse_story(data, shown)
+        story = parse_story(data, shown)
+        return replace(story, title=_title(data, story.name), baseline=_baseline(data, path))
     except Problem as problem:
         path_at = _at(shown, _line_of(text, problem.where))
         raise ConfigError(problem.message, path=path_at, key=problem.key or None) from None
+
+
+def _title(data: dict[str, object], name: str) -> str:
+    title = data.get("title", "")
+    if not isinstance(title, str):
+        raise Problem(("title",), "must be a string")
+    return title or name
+
+
+def _baseline(data: dict[str, object], path: Path) -> tuple[Path, ...]:
+    """The story's baseline article(s): paths relative to the story file, each must exist."""
+    listed = data.get("baseline", [])
+    if isinstance(listed, str):
+        listed = [listed]
+    if not isinstance(listed, list) or not all(isinstance(p, str) and p.strip() for p in listed):
+        raise Problem(("baseline",), "must be a path or a list of paths (relative to the story file)")
+    found = tuple(path.parent / p for p in listed)
+    for article in found:
+        if not article.is_file():
+            raise Problem(("baseline",), f"{article}: no such file")
+    return found
 
 
 def _rules_story(path: Path, shown: str, data: dict[str, object]) -> Story:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from monitor import FactSpec
 from monitor.rules import RuleSet
@@ -20,6 +21,8 @@ class Story:
     rules: RuleSet
     description: str = ""
     aliases: Aliases | None = None  # how the story's patterns name governments (the story format only)
+    title: str = ""
+    baseline: tuple[Path, ...] = ()  # its baseline article(s), relative to the story file
 
     @property
     def facts(self) -> tuple[FactSpec, ...]:

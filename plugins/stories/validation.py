@@ -25,7 +25,18 @@ __all__ = ["Problem", "Where", "parse_story"]
 KINDS = ("state", "event")
 TYPES = ("int", "str", "enum", "list")
 DEFAULT_CONFIDENCE = 0.8
-_STORY_KEYS = ("name", "topic", "description", "requires", "excludes", "confidence", "entities", "facts")
+_STORY_KEYS = (
+    "name",
+    "topic",
+    "title",
+    "baseline",
+    "description",
+    "requires",
+    "excludes",
+    "confidence",
+    "entities",
+    "facts",
+)
 _FACT_KEYS = {
     "common": ("attribute", "kind", "type", "label", "subject", "confidence"),
     "int": ("patterns", "min", "max"),

@@ -160,7 +160,7 @@ BAD_CASES = [
     # (what is changed in a good file, the key named, the problem named)
     ('type = "enum"', 'type = "number"', "[facts[1].type]: 'number' is not one of int, str, enum, list"),
     ('topic = "trade"', 'topic = "trade.deal"', "[topic]: 'trade.deal' is not allowed"),
-    ('name = "trade"', 'title = "x"', "[title]: unknown key; known: name, topic"),
+    ('name = "trade"', 'headline = "x"', "[headline]: unknown key; known: name, topic"),
     ('kind = "event"', 'kind = "happening"', "[facts[3].kind]: 'happening' is not one of state, event"),
     ('min = 0', 'minimum = 0', "[facts[0].minimum]: unknown key for type = 'int'"),
     ('subject = "deal"\nmin', 'subject = "entity:people"\nmin', "[facts[0].subject]: no entity list 'people'"),
