@@ -24,6 +24,7 @@ __all__ = [
     "ChannelConfig",
     "Config",
     "FeedConfig",
+    "RetentionConfig",
     "ServiceConfig",
     "load_config",
     "parse_interval",
@@ -72,6 +73,15 @@ class AlertsConfig:
 
 
 @dataclass(frozen=True)
+class RetentionConfig:
+    """How long what is no longer needed is kept; None keeps it for ever (monitor/store/retention.py)."""
+
+    alerts: float | None = None  # sent and dead alerts older than this are deleted
+    articles: float | None = None  # article bodies fetched before this are dropped
+    interval: float = 3600.0  # how often the daemon prunes
+
+
+@dataclass(frozen=True)
 class ServiceConfig:
     user_agent: str = "news-monitor/0.1 (+https://github.com/news-monitor/news-monitor)"
     connect_timeout: float = 10.0
@@ -112,6 +122,7 @@ class Config:
     alerts: AlertsConfig = AlertsConfig()
     baseline_article: Path | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
+    retention: RetentionConfig = RetentionConfig()
 
     @property
     def source(self) -> str:
@@ -158,7 +169,7 @@ def load_config(path: Path | None, *, environ: Mapping[str, str] | None = None) 
 # takes one [plugins.<name>] table per plugin, [[channels]] the keys of its
 # notifier type). docs/configuration.md documents each one (a test keeps it so).
 KNOWN_KEYS: dict[str, set[str]] = {
-    "": {"database", "service", "plugins", "feeds", "channels", "baseline", "policy", "alerts"},
+    "": {"database", "service", "plugins", "feeds", "channels", "baseline", "policy", "alerts", "retention"},
     "database": {"url"},
     "service": set(ServiceConfig.__dataclass_fields__),
     "plugins": {"dirs", "disabled"},
@@ -168,6 +179,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "policy": {"rules"},
     "policy.rules": {"match", "quorum", "disputed"},
     "alerts": set(AlertsConfig.__dataclass_fields__),
+    "retention": set(RetentionConfig.__dataclass_fields__),
 }
 
 
@@ -210,6 +222,9 @@ class _Validator(TomlChecks):
             alerts=self.alerts(self.table(data, "alerts"), data.get("channels", [])),
             baseline_article=self.root / article if article else None,
             raw=data,
+            retention=RetentionConfig(
+                **self.durations(self.table(data, "retention"), "retention", RetentionConfig)
+            ),
         )
 
     def database_url(self, url: str) -> str:
@@ -342,7 +357,9 @@ class _Validator(TomlChecks):
         self.check_keys(table, set(AlertsConfig.__dataclass_fields__) - {"operator_channel"}, "alerts")
         return AlertsConfig(**self.durations(table, "alerts", AlertsConfig), operator_channel=operator)
 
-    def durations(self, table: dict[str, Any], name: str, kind: type[AlertsConfig]) -> dict[str, float]:
+    def durations(
+        self, table: dict[str, Any], name: str, kind: type[AlertsConfig] | type[RetentionConfig]
+    ) -> dict[str, float]:
         self.check_keys(table, set(kind.__dataclass_fields__), name)
         out: dict[str, float] = {}
         for key, value in table.items():

@@ -20,6 +20,7 @@ SECTION = {
     "[policy]": "policy",
     "[[policy.rules]]": "policy.rules",
     "[alerts]": "alerts",
+    "[retention]": "retention",
 }
 
 

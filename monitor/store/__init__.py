@@ -12,6 +12,7 @@ from .feeds import FeedState
 from .instances import InstanceStatus, StatusReport
 from .intents import AlertMaterial, Decide, FeedRelease, NewArticle, Outlets
 from .outbox import OutboxRow, alert_id
+from .retention import PruneReport
 
 __all__ = [
     "AlertMaterial",
@@ -26,6 +27,7 @@ __all__ = [
     "NewArticle",
     "OutboxRow",
     "Outlets",
+    "PruneReport",
     "SchemaError",
     "StatusReport",
     "Store",
