@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from .configcheck import SECRET_WORDS, TomlChecks, parse_interval
-from .configtypes import AlertsConfig, ChannelConfig, Config, FeedConfig, PolicyRule, ServiceConfig, WebConfig
+from .configtypes import (
+    AlertsConfig,
+    ChannelConfig,
+    Config,
+    FeedConfig,
+    PolicyRule,
+    RetentionConfig,
+    ServiceConfig,
+    WebConfig,
+)
 from .errors import ConfigError
 
 __all__ = [
@@ -27,6 +36,7 @@ __all__ = [
     "Config",
     "FeedConfig",
     "PolicyRule",
+    "RetentionConfig",
     "ServiceConfig",
     "WebConfig",
     "load_config",
@@ -85,7 +95,18 @@ def _is_ip(value: str) -> bool:
 # takes one [plugins.<name>] table per plugin, [[channels]] the keys of its
 # notifier type). docs/configuration.md documents each one (a test keeps it so).
 KNOWN_KEYS: dict[str, set[str]] = {
-    "": {"database", "service", "plugins", "feeds", "channels", "baseline", "policy", "alerts", "web"},
+    "": {
+        "database",
+        "service",
+        "plugins",
+        "feeds",
+        "channels",
+        "baseline",
+        "policy",
+        "alerts",
+        "web",
+        "retention",
+    },
     "database": {"url"},
     "service": set(ServiceConfig.__dataclass_fields__),
     "plugins": {"dirs", "disabled"},
@@ -96,6 +117,7 @@ KNOWN_KEYS: dict[str, set[str]] = {
     "policy.rules": {"match", "quorum", "disputed"},
     "alerts": set(AlertsConfig.__dataclass_fields__),
     "web": set(WebConfig.__dataclass_fields__),
+    "retention": set(RetentionConfig.__dataclass_fields__),
 }
 
 
@@ -147,6 +169,9 @@ class _Validator(TomlChecks):
             learning_hours=float(learning),
             web=self.web(self.table(data, "web")),
             raw=data,
+            retention=RetentionConfig(
+                **self.durations(self.table(data, "retention"), "retention", RetentionConfig)
+            ),
         )
 
     def database_url(self, url: str) -> str:
@@ -295,7 +320,9 @@ class _Validator(TomlChecks):
             raise self.error("must be a port number from 0 to 65535", "web", "port")
         return WebConfig(enabled, bind, port, table.get("token_env", WebConfig.token_env))
 
-    def durations(self, table: dict[str, Any], name: str, kind: type[AlertsConfig]) -> dict[str, float]:
+    def durations(
+        self, table: dict[str, Any], name: str, kind: type[AlertsConfig] | type[RetentionConfig]
+    ) -> dict[str, float]:
         self.check_keys(table, set(kind.__dataclass_fields__), name)
         out: dict[str, float] = {}
         for key, value in table.items():

@@ -7,7 +7,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["AlertsConfig", "ChannelConfig", "Config", "FeedConfig", "PolicyRule", "ServiceConfig", "WebConfig"]
+__all__ = [
+    "AlertsConfig",
+    "ChannelConfig",
+    "Config",
+    "FeedConfig",
+    "PolicyRule",
+    "RetentionConfig",
+    "ServiceConfig",
+    "WebConfig",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,15 @@ class AlertsConfig:
     tick: float = 5.0
     notice_interval: float = 6 * 3600.0  # at most one operator notice per channel this often
     operator_channel: str | None = None  # where notices about failing channels go
+
+
+@dataclass(frozen=True)
+class RetentionConfig:
+    """How long what is no longer needed is kept; None keeps it for ever (monitor/store/retention.py)."""
+
+    alerts: float | None = None  # sent and dead alerts older than this are deleted
+    articles: float | None = None  # article bodies fetched before this are dropped
+    interval: float = 3600.0  # how often the daemon prunes
 
 
 @dataclass(frozen=True)
@@ -101,6 +119,7 @@ class Config:
     baseline_story: str | None = None  # the story [baseline] article is for (None: every story)
     learning_hours: float = 24.0  # a story without a baseline article learns its baseline this long
     web: WebConfig = WebConfig()
+    retention: RetentionConfig = RetentionConfig()
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -42,6 +42,7 @@ def _invoke(config: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+@pytest.mark.slow
 def test_an_alert_reaches_the_receiver_once_and_a_refusal_is_retried(
     tmp_path: Path, feed_server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

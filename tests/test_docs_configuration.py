@@ -21,6 +21,7 @@ SECTION = {
     "[[policy.rules]]": "policy.rules",
     "[alerts]": "alerts",
     "[web]": "web",
+    "[retention]": "retention",
 }
 
 

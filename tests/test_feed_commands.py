@@ -138,3 +138,17 @@ def test_listing_has_a_header_and_says_failed_not_never_polled(tmp_path: Path) -
     header, row = out.splitlines()
     assert header.split() == ["FEED", "STATUS", "NEXT", "POLL", "FAILURES", "ERROR"]
     assert row.startswith("wire ") and "never polled" in row
+
+
+def test_the_last_feed_removed_and_a_first_one_added_leave_the_file_as_it_was(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    path = tmp_path / "config" / "monitor.toml"
+    original = '[database]\nurl = "sqlite:///state/monitor.db"\n\n[service]\nconcurrency = 2\n'
+    path.write_text(original)
+    code, out = _monitor("--config", str(path), "feeds", "add", "http://127.0.0.1:9/a.xml")
+    assert code == 0 and "added feed 127-0-0-1-a " in out, out
+    assert "\n\n[[feeds]]\n" in path.read_text()
+    code, out = _monitor("--config", str(path), "feeds", "remove", "127-0-0-1-a")
+    assert code == 0, out
+    assert "feeds" not in path.read_text() and path.read_text().startswith(original)
+    assert load_config(path).feeds == ()

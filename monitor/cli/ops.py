@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import click
@@ -30,3 +31,23 @@ def check(app: Monitor, as_json: bool) -> None:
             )
     if problems:
         raise SystemExit(1)
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Count what would go; change nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@with_monitor
+def prune(app: Monitor, dry_run: bool, as_json: bool) -> None:
+    """Remove what [retention] says is old: sent and dead alerts, article bodies (never what is needed)."""
+    retention = app.config.retention
+    report = app.prune(dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(report)))
+        return
+    if retention.alerts is None and retention.articles is None:
+        click.echo(f"nothing to prune: no [retention] in {app.config.source}")
+        return
+    verb = "would remove" if dry_run else "removed"
+    click.echo(
+        f"{verb} {plural(report.alerts, 'old alert')} and {plural(report.article_texts, 'article text')}"
+    )

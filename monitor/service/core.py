@@ -22,7 +22,7 @@ from ..facts.stories import StoryOverview, story_overview
 from ..ingest.articlefile import read_article_file
 from ..model import Article, Change
 from ..plugins import PluginHost
-from ..store import BaselineFact, FactOverview, FeedState, OutboxRow, StatusReport, Store
+from ..store import BaselineFact, FactOverview, FeedState, OutboxRow, PruneReport, StatusReport, Store
 from ..tools.compare import compare_files
 from ..tools.evaluate import CaseResult, EvalReport, evaluate
 from ..tools.explain import HitLine, explain_article, explain_case
@@ -34,6 +34,7 @@ from ..web import WebServer
 from .checks import Problem, run_checks
 from .daemon import poll_all, run_daemon
 from .poll import PollOutcome
+from .retention import prune_now
 from .runtime import Runtime
 
 __all__ = ["Monitor"]
@@ -75,6 +76,10 @@ class Monitor:
                 f"not starting: {errors} {'error' if errors == 1 else 'errors'} (see 'monitor check')"
             )
         run_daemon(self.rt)
+
+    def prune(self, *, dry_run: bool = False) -> PruneReport:
+        """What ``[retention]`` says is old and no longer needed, removed now (or only counted)."""
+        return prune_now(self.rt, dry_run=dry_run)
 
     def check(self) -> list[Problem]:
         """What would fail once running: channels and their secrets, plugins, database, baseline."""

@@ -31,6 +31,7 @@ from ..web import WebServer
 from .notify import SystemdNotifier
 from .poll import PollOutcome, next_poll_after_failure, poll_feed, retry_failed_extractions
 from .reload import Delivery, reload_config
+from .retention import prune_quietly
 from .runtime import Runtime
 from .startup import start_stories
 
@@ -238,6 +239,18 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
         coalesce=True,
         misfire_grace_time=None,
     )
+    if rt.config.retention.alerts or rt.config.retention.articles:
+        scheduler.add_job(
+            prune_quietly,
+            "interval",
+            args=[rt],
+            seconds=rt.config.retention.interval,
+            id="prune",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(UTC),
+        )
     # A bad channel fails here, at start, with one line; SIGHUP swaps the deliverer (reload.py).
     delivery = Delivery(Deliverer(rt) if rt.config.channels else None)
     scheduler.add_job(

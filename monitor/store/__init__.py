@@ -12,6 +12,7 @@ from .feeds import FeedState
 from .instances import InstanceStatus, StatusReport
 from .intents import AlertMaterial, Decide, FeedRelease, NewArticle, Outlets
 from .outbox import OutboxRow, alert_id
+from .retention import PruneReport
 from .stories import StoryBaseline
 from .views import ArticleRef, ChangeView, Delivery, FactHistory, FactView, Health, StoredCounts
 
@@ -34,6 +35,7 @@ __all__ = [
     "NewArticle",
     "OutboxRow",
     "Outlets",
+    "PruneReport",
     "SchemaError",
     "StatusReport",
     "Store",

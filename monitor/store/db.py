@@ -41,6 +41,7 @@ from .instances import StatusReport
 from .intents import AlertMaterial, Decide, FeedRelease, NewArticle
 from .outbox import OutboxRow
 from .reads import ReplayReads, ViewReads
+from .retention import PruneReport, prune
 from .sqlite_guard import hold_instance_lock
 from .stories import StoryBaseline
 from .types import utcnow
@@ -373,6 +374,18 @@ class Store(ViewReads, ReplayReads):
             return channel_rows.enable_channel(session, name)
 
     # -- instances -----------------------------------------------------------------------
+
+    def prune(
+        self, *, alerts_before: datetime | None, articles_before: datetime | None, dry_run: bool = False
+    ) -> PruneReport:
+        """Retention (``retention.py``): old sent/dead alerts, old article bodies; never what is needed."""
+        with self.transaction() as session:
+            report = prune(
+                session, alerts_before=alerts_before, articles_before=articles_before, dry_run=dry_run
+            )
+            if dry_run:
+                session.rollback()
+            return report
 
     def beat(self, instance: str) -> None:
         with self.transaction() as session:

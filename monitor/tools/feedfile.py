@@ -50,7 +50,12 @@ def suggest_name(url: str, title: str | None = None, taken: Iterable[str] = ()) 
         base = title.strip().lower()
     else:
         parts = urlsplit(url)
-        labels = (parts.hostname or "feed").split(".")
+        hostname = parts.hostname or "feed"
+        labels = (
+            [hostname.replace(".", "-").replace(":", "-")]
+            if re.fullmatch(r"[\d.]+|.*:.*", hostname)
+            else hostname.split(".")
+        )
         if len(labels) > 1:
             labels.pop()  # the top-level domain
         if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
@@ -88,6 +93,7 @@ class FeedFile:
         feeds = self.doc.get("feeds")
         if feeds is None and create:
             feeds = tomlkit.aot()
+            self.doc.add(tomlkit.nl())  # a blank line before the first [[feeds]]
             self.doc.append("feeds", feeds)
             feeds = self.doc["feeds"]
         if feeds is not None and not isinstance(feeds, AoT):
@@ -130,6 +136,8 @@ class FeedFile:
         if feeds is None or name not in names:
             raise MonitorError(f"no feed named {name!r} in {self.path}")
         del feeds[names.index(name)]
+        if not len(feeds):  # an empty array of tables would be written as "feeds = []" at the top
+            del self.doc["feeds"]
         self.save()
 
     def import_opml(self, opml: Path, *, interval: str | None = None) -> ImportReport:
