@@ -70,6 +70,9 @@ class AlertsConfig:
     operator_channel: str | None = None  # where notices about failing channels go
 
 
+MIN_INTERVAL = 60.0
+
+
 @dataclass(frozen=True)
 class ServiceConfig:
     user_agent: str = "news-monitor/0.1 (+https://github.com/news-monitor/news-monitor)"
@@ -90,6 +93,9 @@ class ServiceConfig:
     heartbeat: float = 10.0
     allow_private_networks: bool = False
     plugin_timeout: float = 30.0
+    # The shortest feed interval accepted: a typo like "0.001s" must not hammer a
+    # server. Lower it only on purpose (a test against a local server).
+    min_interval: float = MIN_INTERVAL
 
 
 @dataclass(frozen=True)
@@ -182,7 +188,7 @@ class _Validator(TomlChecks):
             path=path,
             root=self.root,
             database_url=self.database_url(url),
-            feeds=self.feeds(data.get("feeds", [])),
+            feeds=self.feeds(data.get("feeds", []), service.min_interval),
             service=service,
             plugin_dirs=tuple(self.root / d for d in dirs),
             disabled_plugins=tuple(disabled),
@@ -233,7 +239,7 @@ class _Validator(TomlChecks):
             raise self.error("must not be empty", "service", "user_agent")
         return ServiceConfig(**values)
 
-    def feeds(self, items: Any) -> tuple[FeedConfig, ...]:
+    def feeds(self, items: Any, min_interval: float = MIN_INTERVAL) -> tuple[FeedConfig, ...]:
         if not isinstance(items, list):
             raise self.error("must be an array of tables: [[feeds]]", None, "feeds")
         feeds: list[FeedConfig] = []
@@ -257,6 +263,14 @@ class _Validator(TomlChecks):
                 interval = parse_interval(item.get("interval", "15m"))
             except ValueError as exc:
                 raise self.error(str(exc), "feeds", "interval", index) from None
+            if interval < min_interval:
+                raise self.error(
+                    f"{item['interval']!r} is shorter than the minimum of {min_interval:g}s "
+                    "(lower [service] min_interval only on purpose)",
+                    "feeds",
+                    "interval",
+                    index,
+                )
             enabled = item.get("enabled", True)
             if not isinstance(enabled, bool):
                 raise self.error("must be true or false", "feeds", "enabled", index)

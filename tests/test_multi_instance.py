@@ -160,6 +160,7 @@ concurrency = 6
 per_host = 6
 jitter = 0.05
 user_agent = "news-monitor-test instance-{n}"
+min_interval = "1s"
 
 [plugins]
 dirs = ["plugins.d"]
