@@ -7,6 +7,7 @@ import json
 
 import click
 
+from ..redact import redact_feed_url
 from ..service.core import Monitor
 from .base import cli, with_monitor
 
@@ -43,7 +44,7 @@ def feeds(app: Monitor, as_json: bool) -> None:
     """Show each feed's last status, error and next poll."""
     for state in app.feeds():
         if as_json:
-            click.echo(json.dumps(state.__dict__, default=str))
+            click.echo(json.dumps(state.__dict__ | {"url": redact_feed_url(state.url)}, default=str))
             continue
         status = "disabled" if not state.enabled else (state.last_status or "never polled")
         when = state.next_poll_at.strftime("%Y-%m-%d %H:%M:%S UTC") if state.next_poll_at else "-"
