@@ -146,3 +146,34 @@ def test_a_kill_after_sending_resends_with_the_same_ids(
     assert len({h.headers["webhook-id"] for h in hooks}) == 1 and len(hooks) == 2
     assert all(verify(h) for h in hooks)
     assert invoke(config, "alerts", "--status", "sent").count(" sent ") == 2
+
+
+def test_alert_ids_are_unique_across_databases_and_stable_across_resends(
+    tmp_path: Path, feed_server: LocalServer, smtp_server: MailRecorder
+) -> None:
+    """Issue 12 item 6: two fresh databases, the same feed and channels: the first
+    alerts get different ids (webhook-id and Message-ID); a re-send keeps its id."""
+    hooks: list[Request] = []
+
+    def hook(request: Request) -> Response:
+        hooks.append(request)
+        return Response(500 if len(hooks) == 1 else 200, b"")
+
+    feed_server.route("/hook", hook)
+    first = setup(
+        tmp_path / "first",
+        feed_server,
+        smtp_server,
+        alerts='[alerts]\nretry_base = "0.01s"\nretry_max = "0.01s"\n',
+    )
+    second = setup(tmp_path / "second", feed_server, smtp_server)
+    invoke(first, "poll")
+    invoke(first, "alerts", "deliver")  # the webhook answers 500: retried later
+    time.sleep(0.05)  # past the 0.01 s retry delay (a schedule, not a race)
+    assert "1 sent" in invoke(first, "alerts", "deliver")
+    invoke(second, "poll")
+    invoke(second, "alerts", "deliver")
+    ids = [h.headers["webhook-id"] for h in hooks]
+    assert len(ids) == 3 and ids[0] == ids[1] != ids[2]  # re-sent with its id; another database, another id
+    message_ids = [m.message["Message-ID"] for m in smtp_server.received]
+    assert len(message_ids) == 2 and message_ids[0] != message_ids[1]

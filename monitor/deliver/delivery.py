@@ -101,7 +101,7 @@ class Deliverer:
         ids = [r.id for r in rows]
         change_ids = sorted({i for r in rows for i in r.change_ids})
         attempts = max(r.attempts for r in rows) + 1
-        row_id = ids[0] if len(rows) == 1 else alert_id(channel, change_ids)
+        row_id = ids[0] if len(rows) == 1 else alert_id(channel, ids)
         alert = build_alert(self.rt.store, self.rt.plugins, row_id, channel, change_ids, attempts)
         notifier = self.channels[channel]
         plugin = self.rt.plugins.owner_of(type(notifier))

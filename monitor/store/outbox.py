@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,9 +29,14 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def alert_id(channel: str, change_ids: Sequence[int]) -> str:
-    """Stable for the same changes on the same channel, so a re-send carries the same id."""
-    digest = hashlib.sha256(f"{channel}:{','.join(map(str, sorted(change_ids)))}".encode()).hexdigest()
+def alert_id(channel: str, row_ids: Sequence[str] = ()) -> str:
+    """An alert's id, unique for ever: a fresh random one for a new outbox row
+    (stored with it, so every re-send carries it), or, for a digest of several
+    rows, one derived from theirs - unique because they are, and the same each
+    time the same rows are sent together."""
+    if not row_ids:
+        return f"alert_{secrets.token_hex(13)}"
+    digest = hashlib.sha256(f"{channel}:{','.join(sorted(row_ids))}".encode()).hexdigest()
     return f"alert_{digest[:26]}"
 
 
@@ -44,7 +50,7 @@ def queue_alerts(session: Session, change_ids: Sequence[int], channels: Sequence
         if channel in disabled:
             log.warning("channel %s is disabled; changes %s not queued for it", channel, ids)
             continue
-        session.add(schema.Alert(id=alert_id(channel, ids), channel=channel, change_ids=ids))
+        session.add(schema.Alert(id=alert_id(channel), channel=channel, change_ids=ids))
 
 
 @dataclass(frozen=True)
