@@ -1,16 +1,19 @@
-"""Issue 12 item 10: per channel, alerts arrive in creation order, also after an outage."""
+"""Issue 12 item 10 (alerts in creation order after an outage) and item 8 (leases renewed while polling)."""
 
 from __future__ import annotations
 
 import json
 import textwrap
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
 from monitor.config import load_config
 from monitor.deliver.delivery import Deliverer
-from monitor.service.daemon import poll_all
+from monitor.service.daemon import Poller, poll_all
 from monitor.service.runtime import Runtime
+from monitor.store.feeds import claim_due_feeds
 from monitor.store.types import utcnow
 from monitor.testing import LocalServer, Request, Response
 from tests.helpers import item, rss, write_config
@@ -84,3 +87,50 @@ url = "{feed_server.url("/hook")}"
     finally:
         rt.close()
     assert received == [f"t.f{i}.level" for i in range(ALERTS)]
+
+
+def test_a_poll_that_outlives_its_lease_keeps_it(tmp_path: Path, feed_server: LocalServer) -> None:
+    """Issue 12 item 8: the lease of a feed being polled is renewed while the poll
+    runs, so a second instance cannot take the feed when the first lease would
+    have run out."""
+    release = threading.Event()
+    arrived = threading.Event()
+
+    def slow(request: Request) -> Response:
+        arrived.set()
+        release.wait(60)
+        return Response(200, rss([item(1)]), {"Content-Type": "application/rss+xml"})
+
+    feed_server.route("/slow.xml", slow)
+    extra = '[service]\nlease = "1s"\nmin_interval = "1s"\n'
+    config = load_config(write_config(tmp_path, {"slow": feed_server.url("/slow.xml")}, extra=extra))
+    first, second = Runtime(config, instance="first"), Runtime(config, instance="second")
+    first.store.sync_feeds(config.feeds)
+    poller = Poller(first)
+    try:
+        [feed] = poller.claim(1)
+        done = poller.pool.submit(poller.poll, feed)
+        assert arrived.wait(30)
+        original = feed.lease_until
+        assert original is not None
+        # Wait (bounded) until the lease was renewed past its first expiry ...
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            [state] = first.store.feed_states()
+            if state.lease_until is not None and state.lease_until > original:
+                break
+            release.wait(0.05)
+        assert state.lease_owner == "first" and state.lease_until is not None
+        assert state.lease_until > original, "the lease was never renewed"
+        # ... so that, at the moment the first lease would have run out, no one else gets the feed.
+        with second.store.transaction() as session:
+            taken = claim_due_feeds(session, "second", limit=1, lease=1.0, now=original, force=True)
+        assert taken == []
+        release.set()
+        assert done.result(timeout=60).error is None
+    finally:
+        release.set()
+        poller.shutdown()
+        first.close()
+        second.close()
+    assert feed_server.hits["/slow.xml"] == 1

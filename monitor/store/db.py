@@ -143,6 +143,11 @@ class Store:
                 session, owner, limit=limit, lease=lease, names=names, force=force
             )
 
+    def renew_feed_leases(self, owner: str, feed_ids: Sequence[int], lease: float) -> int:
+        """Extend ``owner``'s leases on feeds it is still polling."""
+        with self.transaction() as session:
+            return feed_rows.renew_feed_leases(session, owner, feed_ids, lease)
+
     def release_feed(self, release: FeedRelease) -> bool:
         with self.transaction() as session:
             return feed_rows.release_feed(session, release.feed_id, release.owner, **release.values)
