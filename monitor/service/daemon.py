@@ -212,6 +212,8 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
     stop = stop or threading.Event()
     received: list[str] = []
     fatal: list[str] = []
+    # A bad channel fails here, with one line, before the database is opened or migrated.
+    deliverer = Deliverer(rt) if rt.config.channels else None
     lock = rt.store.hold_instance_lock()
     rt.store.sync_feeds(rt.config.feeds)
     _heartbeat(rt)
@@ -253,8 +255,7 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
         coalesce=True,
         misfire_grace_time=None,
     )
-    if rt.config.channels:
-        deliverer = Deliverer(rt)  # a bad channel fails here, at start, with one line
+    if deliverer is not None:
         scheduler.add_job(
             _deliver,
             "interval",

@@ -32,7 +32,15 @@ from . import facts as fact_rows
 from . import feeds as feed_rows
 from . import instances as instance_rows
 from . import outbox
-from .engine import READ_ONLY, make_engine, migrate, redact_url, schema_is_current
+from .engine import (
+    READ_ONLY,
+    database_faults,
+    make_engine,
+    migrate,
+    quick_check,
+    redact_url,
+    schema_is_current,
+)
 from .facts import BaselineFact, FactOverview
 from .feeds import FeedState
 from .instances import StatusReport
@@ -68,7 +76,8 @@ class DeadLetter:
 class Store:
     def __init__(self, url: str, *, engine: Engine | None = None, pool_size: int = 10):
         self.url = url
-        self.engine = engine or make_engine(url, pool_size=pool_size)
+        with database_faults(self.display_url):
+            self.engine = engine or make_engine(url, pool_size=pool_size)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     # -- the connection --------------------------------------------------------------
@@ -82,7 +91,10 @@ class Store:
         return self.engine.dialect.name == "postgresql"
 
     def migrate(self) -> Store:
-        migrate(self.engine)
+        """Check the database (a corrupt SQLite page is refused) and bring its schema up."""
+        with database_faults(self.display_url):
+            quick_check(self.engine, self.display_url)
+            migrate(self.engine)
         return self
 
     def schema_is_current(self) -> bool:
