@@ -134,3 +134,31 @@ def test_a_poll_that_outlives_its_lease_keeps_it(tmp_path: Path, feed_server: Lo
         first.close()
         second.close()
     assert feed_server.hits["/slow.xml"] == 1
+
+
+def test_rotating_guids_without_links_are_known_by_content_and_flagged(
+    tmp_path: Path, feed_server: LocalServer
+) -> None:
+    """Issue 12 item 5: the same 3 items under new guids on every fetch, no links."""
+    fetches = [0]
+
+    def rotating(request: Request) -> Response:
+        fetches[0] += 1
+        items = "".join(
+            f"<item><title>Story {n}</title><guid isPermaLink='false'>{fetches[0]}-{n}</guid>"
+            f"<description>Body of story {n}.</description></item>"
+            for n in range(3)
+        )
+        body = f"<?xml version='1.0'?><rss version='2.0'><channel><title>R</title>{items}</channel></rss>"
+        return Response(200, body.encode(), {"Content-Type": "application/rss+xml"})
+
+    feed_server.route("/rotating.xml", rotating)
+    rt = Runtime(load_config(write_config(tmp_path, {"r": feed_server.url("/rotating.xml")})))
+    try:
+        news = [poll_all(rt)[0].new for _ in range(3)]
+        [state] = rt.store.feed_states()
+    finally:
+        rt.close()
+    assert fetches[0] == 3
+    assert news == [3, 0, 0]
+    assert state.unstable_ids

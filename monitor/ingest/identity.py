@@ -38,17 +38,25 @@ def identity_keys(article: Article) -> list[str]:
         keys.append("g:" + article_id(guid_identity(article.guid, article.feed))[:_KEY_HASH_CHARS])
     if url := canonical_url(article.url, keep_fragment=True) if article.url else None:
         keys.append("u:" + article_id(url)[:_KEY_HASH_CHARS])
+    elif keys:
+        # A guid without a link: its content too, within its feed, so that a feed
+        # rotating its guids on every fetch does not make the same items new again.
+        content = f"{article.feed or ''}\n{article.title}\n{article.text}"
+        keys.append("c:" + article_id(content)[:_KEY_HASH_CHARS])
     return keys or ["c:" + article_id(f"{article.title}\n{article.text}")[:_KEY_HASH_CHARS]]
 
 
 def unseen(
-    items: Sequence[Article], seen: Callable[[Iterable[str]], set[str]]
+    items: Sequence[Article],
+    seen: Callable[[Iterable[str]], set[str]],
+    rotated: list[Article] | None = None,
 ) -> list[tuple[Article, list[str]]]:
     """The items not known yet, each with its identity keys; the first of two equal items wins.
 
     ``seen`` is the store's look-up of which keys it holds. The article's own
     id is a key too: two identities that hash to one id are one row,
-    whatever their guid or link say.
+    whatever their guid or link say. An item known by its link or content
+    under a guid never seen is appended to ``rotated``: the feed's ids are unstable.
     """
     keyed = [(article, [*identity_keys(article), f"i:{article.id}"]) for article in items]
     known = seen(k for _, keys in keyed for k in keys)
@@ -56,6 +64,8 @@ def unseen(
     batch: set[str] = set()
     for article, keys in keyed:
         if any(k in known or k in batch for k in keys):
+            if rotated is not None and keys[0].startswith("g:") and keys[0] not in known | batch:
+                rotated.append(article)
             continue
         batch.update(keys)
         fresh.append((article, keys))
