@@ -11,6 +11,8 @@ from pathlib import Path
 
 from monitor.config import load_config
 from monitor.deliver.delivery import Deliverer
+from monitor.ingest.identity import unseen
+from monitor.model import Article
 from monitor.service.daemon import Poller, poll_all
 from monitor.service.runtime import Runtime
 from monitor.store.feeds import claim_due_feeds
@@ -162,3 +164,14 @@ def test_rotating_guids_without_links_are_known_by_content_and_flagged(
     assert fetches[0] == 3
     assert news == [3, 0, 0]
     assert state.unstable_ids
+
+
+def test_distinct_items_that_read_alike_are_all_kept() -> None:
+    """The content key never merges two items of one fetch (distinct guids, same text)."""
+    alike = [
+        Article(
+            id=f"id{n}", feed="status", guid=f"g{n}", url=None, title="Update", text="All systems normal."
+        )
+        for n in range(2)
+    ]
+    assert len(unseen(alike, lambda keys: set())) == 2
