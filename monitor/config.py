@@ -18,6 +18,7 @@ from typing import Any
 
 from .configcheck import SECRET_WORDS, TomlChecks, parse_interval
 from .configtypes import (
+    MIN_INTERVAL,
     AlertsConfig,
     ChannelConfig,
     Config,
@@ -156,7 +157,7 @@ class _Validator(TomlChecks):
             path=path,
             root=self.root,
             database_url=self.database_url(url),
-            feeds=self.feeds(data.get("feeds", [])),
+            feeds=self.feeds(data.get("feeds", []), service.min_interval),
             service=service,
             plugin_dirs=tuple(self.root / d for d in dirs),
             disabled_plugins=tuple(disabled),
@@ -213,7 +214,7 @@ class _Validator(TomlChecks):
             raise self.error("must not be empty", "service", "user_agent")
         return ServiceConfig(**values)
 
-    def feeds(self, items: Any) -> tuple[FeedConfig, ...]:
+    def feeds(self, items: Any, min_interval: float = MIN_INTERVAL) -> tuple[FeedConfig, ...]:
         if not isinstance(items, list):
             raise self.error("must be an array of tables: [[feeds]]", None, "feeds")
         feeds: list[FeedConfig] = []
@@ -237,6 +238,14 @@ class _Validator(TomlChecks):
                 interval = parse_interval(item.get("interval", "15m"))
             except ValueError as exc:
                 raise self.error(str(exc), "feeds", "interval", index) from None
+            if interval < min_interval:
+                raise self.error(
+                    f"{item['interval']!r} is shorter than the minimum of {min_interval:g}s "
+                    "(lower [service] min_interval only on purpose)",
+                    "feeds",
+                    "interval",
+                    index,
+                )
             enabled = item.get("enabled", True)
             if not isinstance(enabled, bool):
                 raise self.error("must be true or false", "feeds", "enabled", index)

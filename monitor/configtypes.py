@@ -66,6 +66,9 @@ class RetentionConfig:
     interval: float = 3600.0  # how often the daemon prunes
 
 
+MIN_INTERVAL = 60.0
+
+
 @dataclass(frozen=True)
 class ServiceConfig:
     user_agent: str = "news-monitor/0.1 (+https://github.com/news-monitor/news-monitor)"
@@ -86,6 +89,9 @@ class ServiceConfig:
     heartbeat: float = 10.0
     allow_private_networks: bool = False
     plugin_timeout: float = 30.0
+    # The shortest feed interval accepted: a typo like "0.001s" must not hammer a
+    # server. Lower it only on purpose (a test against a local server).
+    min_interval: float = MIN_INTERVAL
     http_proxy: str = ""  # default: HTTP_PROXY / ALL_PROXY from the environment
     https_proxy: str = ""  # default: HTTPS_PROXY / ALL_PROXY
     no_proxy: str = ""  # default: NO_PROXY

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DeliveryError", "FetchError", "MonitorError", "PluginError"]
+__all__ = ["ConfigError", "DatabaseError", "DeliveryError", "FetchError", "MonitorError", "PluginError"]
 
 
 class MonitorError(Exception):
@@ -16,6 +16,11 @@ class ConfigError(MonitorError):
         self.path, self.key, self.reason = path, key, message
         where = ": ".join(p for p in (path, f"[{key}]" if key else None) if p)
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class DatabaseError(MonitorError):
+    """The database cannot be used (unreachable, corrupt, read-only, full, no driver):
+    one line that says what and where; commands exit with status 2."""
 
 
 class FetchError(MonitorError):

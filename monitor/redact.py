@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-__all__ = ["redact_logs", "redact_text", "redact_url"]
+__all__ = ["looks_secret", "redact_feed_url", "redact_logs", "redact_text", "redact_url"]
 
 MASK = "***"
 # A first path segment kept in a redacted URL: a short plain word ("hook",
@@ -55,6 +55,44 @@ def redact_url(url: str) -> str:
     if parts.fragment:
         out += f"#{MASK}"
     return out
+
+
+# A path segment that looks like a token: long, with digits, no spaces or dots in words.
+_TOKEN_SEGMENT = re.compile(r"(?=[^/]*[0-9])[A-Za-z0-9_~+=-]{16,}")
+
+
+def looks_secret(url: str) -> bool:
+    """Whether ``url`` carries userinfo, a query or a token-like path segment."""
+    try:
+        parts = urlsplit(str(url).strip())
+    except ValueError:
+        return True
+    segments = parts.path.split("/")
+    return "@" in parts.netloc or bool(parts.query) or any(_TOKEN_SEGMENT.fullmatch(s) for s in segments)
+
+
+def redact_feed_url(url: str) -> str:
+    """A feed URL safe to print and still recognisable: userinfo, query values,
+    the fragment and token-like path segments become ``***``; the rest stays.
+
+    ``http://reader:pw@host/a.xml?token=abc`` reads ``http://***@host/a.xml?token=***``.
+    """
+    try:
+        parts = urlsplit(str(url).strip())
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return "<unparseable URL>"
+    host_text = f"[{host}]" if host and ":" in host else host or ""
+    out = (
+        f"{parts.scheme}://{MASK + '@' if '@' in parts.netloc else ''}{host_text}{f':{port}' if port else ''}"
+    )
+    out += "/".join(MASK if _TOKEN_SEGMENT.fullmatch(s) else s for s in parts.path.split("/"))
+    if parts.query:
+        pairs = [raw.partition("=") for raw in parts.query.split("&")]
+        out += "?" + "&".join(
+            f"{n}={MASK}" if eq and _PLAIN_NAME.fullmatch(n) else MASK for n, eq, _ in pairs
+        )
+    return out + (f"#{MASK}" if parts.fragment else "")
 
 
 def _secret_pieces(url: str) -> set[str]:

@@ -300,11 +300,16 @@ class EmailNotifier(Notifier):
         if refused:
             # Some recipients took it. A temporary refusal is retried (the others
             # may then get it twice, with the same Message-ID); a permanent one
-            # cannot be helped by a retry and is only logged.
+            # cannot be helped by a retry: the alert is dead-lettered with the
+            # refused addresses and the reason (the core sends the operator one
+            # notice), saying who did get it.
             error = self._refused(refused, [])
             if error.retryable:
                 raise error
-            log.warning("%s", error)
+            delivered = len(s.recipients) - len(refused)
+            raise DeliveryError(
+                f"delivered to {delivered} of {len(s.recipients)} recipients; {error}", retryable=False
+            )
 
     def _refused(self, recipients: Mapping[str, tuple[int, bytes]], secrets: list[str]) -> DeliveryError:
         replies = [f"{a}: {_reply(smtplib.SMTPResponseException(c, m))}" for a, (c, m) in recipients.items()]

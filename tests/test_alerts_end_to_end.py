@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -149,3 +150,75 @@ def test_a_kill_after_sending_resends_with_the_same_ids(
     assert len({h.headers["webhook-id"] for h in hooks}) == 1 and len(hooks) == 2
     assert all(verify(h) for h in hooks)
     assert invoke(config, "alerts", "--status", "sent").count(" sent ") == 2
+
+
+def test_alert_ids_are_unique_across_databases_and_stable_across_resends(
+    tmp_path: Path, feed_server: LocalServer, smtp_server: MailRecorder
+) -> None:
+    """Issue 12 item 6: two fresh databases, the same feed and channels: the first
+    alerts get different ids (webhook-id and Message-ID); a re-send keeps its id."""
+    hooks: list[Request] = []
+
+    def hook(request: Request) -> Response:
+        hooks.append(request)
+        return Response(500 if len(hooks) == 1 else 200, b"")
+
+    feed_server.route("/hook", hook)
+    first = setup(
+        tmp_path / "first",
+        feed_server,
+        smtp_server,
+        alerts='[alerts]\nretry_base = "0.01s"\nretry_max = "0.01s"\n',
+    )
+    second = setup(tmp_path / "second", feed_server, smtp_server)
+    invoke(first, "poll")
+    invoke(first, "alerts", "deliver")  # the webhook answers 500: retried later
+    time.sleep(0.05)  # past the 0.01 s retry delay (a schedule, not a race)
+    assert "1 sent" in invoke(first, "alerts", "deliver")
+    invoke(second, "poll")
+    invoke(second, "alerts", "deliver")
+    ids = [h.headers["webhook-id"] for h in hooks]
+    assert len(ids) == 3 and ids[0] == ids[1] != ids[2]  # re-sent with its id; another database, another id
+    message_ids = [m.message["Message-ID"] for m in smtp_server.received]
+    assert len(message_ids) == 2 and message_ids[0] != message_ids[1]
+
+
+class RefusingRecorder(MailRecorder):
+    """Refuses one address for good (550), takes the others."""
+
+    async def handle_RCPT(
+        self, server: object, session: object, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address == "gone@example.org":
+            return "550 5.1.1 <gone@example.org>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_550_for_one_recipient_is_dead_lettered_with_one_notice(
+    tmp_path: Path, feed_server: LocalServer
+) -> None:
+    """Issue 12 item 7: the other recipient gets the mail; the refused one is named in
+    the dead letter with the server's reason; the operator hears of it once."""
+    notices: list[Request] = []
+    feed_server.route("/hook", lambda r: (notices.append(r), Response(200, b""))[1])
+    smtp = RefusingRecorder().start()
+    try:
+        config = setup(tmp_path, feed_server, smtp, alerts='[alerts]\noperator_channel = "hook"\n')
+        text = config.read_text().replace(
+            'to = ["desk@example.org"]', 'to = ["desk@example.org", "gone@example.org"]'
+        )
+        config.write_text(text)
+        invoke(config, "poll")
+        report = invoke(config, "alerts", "deliver")
+        invoke(config, "alerts", "deliver")
+    finally:
+        smtp.stop()
+    [mail] = smtp.received
+    assert mail.rcpt_tos == ["desk@example.org"]
+    assert "dead" in report and "delivered to 1 of 2 recipients" in report
+    assert "gone@example.org" in report and "550" in report
+    listing = invoke(config, "alerts")
+    assert listing.count(" dead ") == 1
+    operator = [n for n in notices if "monitor.channel.desk" in n.body.decode()]
+    assert len(operator) == 1

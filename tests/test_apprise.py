@@ -16,7 +16,10 @@ CHANGE_ITEM = (
     "Twenty-seven countries have now committed to sending troops to the reassurance force for Ukraine, "
     "French President Emmanuel Macron said on Monday."
 )
-BASELINE = Path(__file__).resolve().parents[1] / "plugins/coalition_story/baseline-2025-09-04-paris-coalition-summit.txt"
+BASELINE = (
+    Path(__file__).resolve().parents[1]
+    / "plugins/coalition_story/baseline-2025-09-04-paris-coalition-summit.txt"
+)
 
 
 def _config(tmp_path: Path, feed_server: LocalServer) -> Path:

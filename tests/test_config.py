@@ -119,3 +119,16 @@ def test_cli_config_error_exits_2_with_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1 and "unknown key 'bogus'" in lines[0] and str(path) in lines[0]
     result = CliRunner().invoke(cli, ["feeds", "--config", str(tmp_path / "missing.toml")])
     assert result.exit_code == 2 and "file not found" in result.stderr
+
+
+@pytest.mark.parametrize("interval", ['"0.001s"', '"30s"', "1"])
+def test_an_interval_below_the_floor_is_refused_with_its_line(tmp_path: Path, interval: str) -> None:
+    with pytest.raises(ConfigError, match=r"monitor.toml:8.*shorter than the minimum of 60s") as info:
+        load_config(write(tmp_path, GOOD.replace('"15m"', interval)))
+    assert "min_interval" in str(info.value)
+
+
+def test_the_floor_is_lowered_only_by_an_explicit_setting(tmp_path: Path) -> None:
+    body = '[service]\nmin_interval = "1s"\n' + GOOD.replace('"15m"', '"4s"')
+    assert load_config(write(tmp_path, body)).feeds[0].interval == 4
+    assert load_config(write(tmp_path, GOOD.replace('"15m"', '"60s"'))).feeds[0].interval == 60

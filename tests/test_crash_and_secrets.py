@@ -156,3 +156,25 @@ retry_max = "0.01s"
     for leaked in (token, password, secret, f"{user}:"):
         at = everything.find(leaked)
         assert at < 0, everything[max(0, at - 300) : at + 60]  # ... the secrets are not
+
+
+@pytest.mark.slow
+def test_feed_url_secrets_stay_out_of_feeds_json_and_debug_logs(
+    tmp_path: Path, feed_server: LocalServer
+) -> None:
+    """Issue 12 item 9: userinfo, a query token and a token in the path."""
+    path_token, query_token, password = "k3y9Qz7Xw2Lm5Np8Rt", "Q9tok3nVALUE42", "pw7secretword"
+    feed_server.serve(f"/private/{path_token}/a.xml", make_feed([feed_item(1)]))
+    url = f"http://reader:{password}@127.0.0.1:{feed_server.port}/private/{path_token}/a.xml?token={query_token}"
+    config = write_config(tmp_path, {"wire": url})
+    outputs = []
+    for args in (["poll"], ["feeds", "--json"], ["feeds"], ["status", "--json"]):
+        done = monitor("--log-level", "DEBUG", "--config", str(config), *args)
+        assert done.returncode == 0, done.stderr
+        outputs += [done.stdout, done.stderr]
+    assert feed_server.hits[f"/private/{path_token}/a.xml"] == 1
+    everything = "\n".join(outputs)
+    assert f"127.0.0.1:{feed_server.port}/private/***/a.xml?token=***" in everything  # still recognisable
+    for leaked in (path_token, query_token, password, "reader:"):
+        at = everything.find(leaked)
+        assert at < 0, everything[max(0, at - 300) : at + 60]

@@ -15,7 +15,10 @@ from monitor.service.daemon import poll_all
 from monitor.testing import MonitorProject, feed_item
 from monitor.web import WebServer
 
-BASELINE = Path(__file__).resolve().parents[1] / "plugins/coalition_story/baseline-2025-09-04-paris-coalition-summit.txt"
+BASELINE = (
+    Path(__file__).resolve().parents[1]
+    / "plugins/coalition_story/baseline-2025-09-04-paris-coalition-summit.txt"
+)
 KEY = "coalition.coalition.troop_pledges"
 TWENTY_SEVEN = (
     "Twenty-seven countries have now committed to sending troops to the reassurance force for Ukraine, "

@@ -13,7 +13,7 @@ import click
 
 from .. import __version__
 from ..config import Config, load_config, resolve_config_path
-from ..errors import ConfigError, MonitorError
+from ..errors import ConfigError, DatabaseError, MonitorError
 from ..logsetup import FORMATS, LEVELS, configure_logging
 from ..service.core import Monitor
 
@@ -47,7 +47,7 @@ def with_monitor(func: F) -> F:
             ctx.call_on_close(app.close)
         try:
             return func(app, *args, **kwargs)
-        except ConfigError as exc:
+        except (ConfigError, DatabaseError) as exc:
             fail(str(exc), 2)
         except MonitorError as exc:
             fail(str(exc), 1)

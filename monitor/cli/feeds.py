@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..redact import redact_feed_url
 from ..service.core import Monitor
 from .base import cli, plural, with_monitor
 from .table import echo_table
@@ -29,7 +30,7 @@ def feeds_list(app: Monitor, as_json: bool) -> None:
     states = app.feeds()
     if as_json:
         for state in states:
-            click.echo(json.dumps(state.__dict__, default=str))
+            click.echo(json.dumps(state.__dict__ | {"url": redact_feed_url(state.url)}, default=str))
         return
     rows = []
     for s in states:

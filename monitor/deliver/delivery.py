@@ -90,18 +90,19 @@ class Deliverer:
             else:
                 for index, row in enumerate(channel_rows):
                     if not self._send(channel, [row], report, now):
-                        self.rt.store.release_alerts(
-                            [r.id for r in channel_rows[index + 1 :]]
-                        )  # disabled: hold the rest
+                        # Failed or disabled: the rest wait behind it, so the channel
+                        # gets its alerts in creation order.
+                        self.rt.store.release_alerts([r.id for r in channel_rows[index + 1 :]])
                         break
         return report
 
     def _send(self, channel: str, rows: Sequence[OutboxRow], report: DeliveryReport, now: datetime) -> bool:
-        """Send one alert; False when the channel was disabled by this failure."""
+        """Send one alert; True when the channel may go on to its next one (sent, or dead
+        without disabling the channel)."""
         ids = [r.id for r in rows]
         change_ids = sorted({i for r in rows for i in r.change_ids})
         attempts = max(r.attempts for r in rows) + 1
-        row_id = ids[0] if len(rows) == 1 else alert_id(channel, change_ids)
+        row_id = ids[0] if len(rows) == 1 else alert_id(channel, ids)
         alert = build_alert(self.rt.store, self.rt.plugins, row_id, channel, change_ids, attempts)
         notifier = self.channels[channel]
         plugin = self.rt.plugins.owner_of(type(notifier))
@@ -134,7 +135,7 @@ class Deliverer:
                 delay,
                 message,
             )
-            return True
+            return False
         reason = message if not error.retryable else f"gave up after {attempts} attempts: {message}"
         # A gone endpoint, or one failing for longer than dead_after, is
         # taken out of use: its alerts would only pile up.

@@ -28,6 +28,7 @@ import urllib3.exceptions as u3
 
 from ..config import ServiceConfig
 from ..errors import FetchError
+from . import pinned
 from .proxy import ProxySession, ProxySettings
 
 __all__ = ["FetchResult", "fetch_feed", "is_private_address", "make_session", "parse_retry_after"]
@@ -77,6 +78,7 @@ def make_session(service: ServiceConfig) -> requests.Session:
     # Proxies and the CA bundle from [service] or the environment (proxy.py); nothing
     # else of the environment (.netrc credentials) is trusted.
     session = ProxySession(ProxySettings.resolve(service))
+    pinned.install(session)
     session.headers.update(
         {"User-Agent": service.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
     )
@@ -94,8 +96,24 @@ def fetch_feed(
     attempt = _Attempt(service, etag, last_modified)
     host = _check_url(url)
     # A feed the operator put on a private host may redirect within it; a public one may not.
+    # Where it is public, the address each connection resolves is checked again and
+    # connected to as checked: a name answering public, then loopback, gets nowhere.
     guard = not service.allow_private_networks and is_private_address(host) is None
-    current = url
+    deadline = _error(f"deadline exceeded after {service.deadline:g} s")
+    with pinned.watch(service.deadline, _blocked_range if guard else None) as watch:
+        try:
+            result = _follow(session, url, attempt, guard)
+        except FetchError:
+            if watch.expired:
+                raise deadline from None
+            raise
+        if watch.expired:  # cut mid-body: what was read is not the whole feed
+            raise deadline
+        return result
+
+
+def _follow(session: requests.Session, url: str, attempt: _Attempt, guard: bool) -> FetchResult:
+    service, current = attempt.service, url
     for _ in range(service.max_redirects + 1):
         attempt.check_deadline()
         with _get(session, current, attempt) as resp:

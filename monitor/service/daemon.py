@@ -56,6 +56,27 @@ class Poller:
         self._in_flight = 0
         self.on_outcome = on_outcome or (lambda outcome: log.info("poll %s", outcome.log_line()))
         self.stopping = threading.Event()
+        # Feeds being polled now, whose leases a thread renews every third of a
+        # lease: a poll that outlives its lease must not let a second worker in.
+        self._held: dict[int, str] = {}
+        self._done = threading.Event()  # set once the last poll finished
+        self._renewer = threading.Thread(target=self._renew_leases, name="lease-renewer", daemon=True)
+        self._renewer.start()
+
+    def _renew_leases(self) -> None:
+        lease = self.rt.config.service.lease
+        while not self._done.wait(lease / 3):
+            with self._lock:
+                held = dict(self._held)
+            if not held:
+                continue
+            try:
+                renewed = self.rt.store.renew_feed_leases(self.rt.instance, list(held), lease)
+            except Exception:
+                log.exception("could not renew leases; retrying")
+                continue
+            if renewed < len(held):
+                log.warning("lost the lease of %d feed(s) being polled", len(held) - renewed)
 
     def claim(
         self, limit: int, *, names: Sequence[str] | None = None, force: bool = False
@@ -66,6 +87,17 @@ class Poller:
 
     def poll(self, feed: FeedState) -> PollOutcome:
         host = urlsplit(feed.url).hostname or ""
+        with self._lock:
+            self._held[feed.id] = feed.name
+        try:
+            outcome = self._poll(feed, host)
+        finally:
+            with self._lock:
+                self._held.pop(feed.id, None)
+        self.on_outcome(outcome)
+        return outcome
+
+    def _poll(self, feed: FeedState, host: str) -> PollOutcome:
         with self._host_slots[host]:
             try:
                 outcome = poll_feed(self.rt, feed)
@@ -74,7 +106,6 @@ class Poller:
                 outcome = PollOutcome(feed.name, None, error=f"internal error: {type(exc).__name__}: {exc}")
                 self._give_back(feed, outcome.error or "")
         metrics.poll_done(outcome)
-        self.on_outcome(outcome)
         return outcome
 
     def _give_back(self, feed: FeedState, error: str) -> None:
@@ -131,6 +162,8 @@ class Poller:
     def shutdown(self) -> None:
         self.stopping.set()
         self.pool.shutdown(wait=True)
+        self._done.set()
+        self._renewer.join()
 
 
 def poll_all(
@@ -197,6 +230,9 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
     received: list[str] = []
     reloads: list[bool] = []
     fatal: list[str] = []
+    # A bad channel fails here, with one line, before the database is opened or migrated;
+    # SIGHUP swaps the deliverer (reload.py).
+    delivery = Delivery(Deliverer(rt) if rt.config.channels else None)
     web = _web_server(rt)
     lock = rt.store.hold_instance_lock()
     rt.store.sync_feeds(rt.config.feeds)
@@ -251,8 +287,6 @@ def run_daemon(rt: Runtime, *, stop: threading.Event | None = None, install_sign
             misfire_grace_time=None,
             next_run_time=datetime.now(UTC),
         )
-    # A bad channel fails here, at start, with one line; SIGHUP swaps the deliverer (reload.py).
-    delivery = Delivery(Deliverer(rt) if rt.config.channels else None)
     scheduler.add_job(
         delivery.run,
         "interval",

@@ -209,7 +209,10 @@ def store_articles(
 ) -> tuple[int, int]:
     """Dedup, enrich, extract, decide and store ``items``; returns (new articles, changes)."""
     now = now or datetime.now(UTC)
-    fresh = unseen(items, rt.store.seen_keys)
+    rotated: list[Article] = []
+    fresh = unseen(items, rt.store.seen_keys, rotated)
+    if rotated and state is not None:
+        state["unstable_ids"] = True  # known items under new guids
     analysed: list[tuple[Analysis, list[str]]] = []
     for article, keys in fresh:
         full_text = rt.plugins.fetch_full_text(article)

@@ -18,7 +18,7 @@ from ..api import PluginSettings
 from ..config import Config
 from ..ingest.fetch import make_session
 from ..plugins import PluginHost
-from ..redact import redact_logs
+from ..redact import looks_secret, redact_logs
 from ..store import Store
 
 __all__ = ["Runtime"]
@@ -56,7 +56,7 @@ class Runtime:
         # urllib3 logs each request line at DEBUG; feed URLs with credentials
         # or query tokens must not appear there.
         for feed in self.config.feeds:
-            if "@" in feed.url or "?" in feed.url:
+            if looks_secret(feed.url):
                 redact_logs(feed.url)
         return make_session(self.config.service)
 

@@ -34,13 +34,22 @@ from . import instances as instance_rows
 from . import outbox
 from . import replay as replay_rows
 from . import stories as story_rows
-from .engine import READ_ONLY, make_engine, migrate, redact_url, schema_is_current, schema_state
-from .facts import BaselineFact, FactOverview
+from .engine import (
+    READ_ONLY,
+    database_faults,
+    make_engine,
+    migrate,
+    quick_check,
+    redact_url,
+    schema_is_current,
+    schema_state,
+)
+from .facts import BaselineFact
 from .feeds import FeedState
 from .instances import StatusReport
 from .intents import AlertMaterial, Decide, FeedRelease, NewArticle
 from .outbox import OutboxRow
-from .reads import ReplayReads, ViewReads
+from .reads import ReplayReads, StoryReads, ViewReads
 from .retention import PruneReport, prune
 from .sqlite_guard import hold_instance_lock
 from .stories import StoryBaseline
@@ -70,10 +79,11 @@ class DeadLetter:
     notice: bool  # the operator may be told now (rate-limited per channel)
 
 
-class Store(ViewReads, ReplayReads):
+class Store(ViewReads, ReplayReads, StoryReads):
     def __init__(self, url: str, *, engine: Engine | None = None, pool_size: int = 10):
         self.url = url
-        self.engine = engine or make_engine(url, pool_size=pool_size)
+        with database_faults(self.display_url):
+            self.engine = engine or make_engine(url, pool_size=pool_size)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     # -- the connection --------------------------------------------------------------
@@ -87,7 +97,10 @@ class Store(ViewReads, ReplayReads):
         return self.engine.dialect.name == "postgresql"
 
     def migrate(self) -> Store:
-        migrate(self.engine)
+        """Check the database (a corrupt SQLite page is refused) and bring its schema up."""
+        with database_faults(self.display_url):
+            quick_check(self.engine, self.display_url)
+            migrate(self.engine)
         return self
 
     def schema_is_current(self) -> bool:
@@ -151,6 +164,11 @@ class Store(ViewReads, ReplayReads):
             return feed_rows.claim_due_feeds(
                 session, owner, limit=limit, lease=lease, names=names, force=force
             )
+
+    def renew_feed_leases(self, owner: str, feed_ids: Sequence[int], lease: float) -> int:
+        """Extend ``owner``'s leases on feeds it is still polling."""
+        with self.transaction() as session:
+            return feed_rows.renew_feed_leases(session, owner, feed_ids, lease)
 
     def release_feed(self, release: FeedRelease) -> bool:
         with self.transaction() as session:
@@ -264,15 +282,6 @@ class Store(ViewReads, ReplayReads):
         with self.transaction() as session:
             fact_rows.save_baseline(session, facts, replace=replace)
 
-    def story_baselines(self) -> list[StoryBaseline]:
-        """How each story's baseline was made, by story name."""
-        with self.read() as session:
-            return story_rows.story_baselines(session)
-
-    def story_baseline_facts(self, topics: Sequence[str]) -> list[BaselineFact]:
-        with self.read() as session:
-            return story_rows.story_baseline_facts(session, topics)
-
     def save_story_baseline(
         self, record: StoryBaseline, facts: Sequence[BaselineFact], *, replace: bool = False
     ) -> bool:
@@ -288,15 +297,6 @@ class Store(ViewReads, ReplayReads):
         """Baseline plus accepted changes, for ``keys`` (or every key)."""
         with self.transaction() as session:
             return fact_rows.load_known(session, keys)
-
-    def facts_overview(self) -> list[FactOverview]:
-        with self.transaction() as session:
-            return fact_rows.facts_overview(session)
-
-    def list_changes(self, *, limit: int = 100) -> list[Change]:
-        """The newest ``limit`` changes, newest first."""
-        with self.transaction() as session:
-            return fact_rows.list_changes(session, limit=limit)
 
     # -- the outbox ----------------------------------------------------------------------
 

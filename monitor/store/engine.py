@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -11,10 +13,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from ..errors import MonitorError
+from ..errors import DatabaseError, MonitorError
 
-__all__ = ["SchemaError", "make_engine", "migrate"]
+__all__ = ["SchemaError", "database_faults", "make_engine", "migrate", "quick_check"]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +34,42 @@ READ_ONLY = "monitor_read_only"
 
 class SchemaError(MonitorError):
     """The database's schema is not the one this version of the code writes."""
+
+
+@contextmanager
+def database_faults(where: str) -> Iterator[None]:
+    """Turn a database fault at start into one line naming the database: no traceback."""
+    try:
+        yield
+    except (SchemaError, DatabaseError):
+        raise
+    except DBAPIError as exc:
+        reason = " ".join(str(exc.orig).split()) or type(exc.orig).__name__
+        raise DatabaseError(f"database {where}: {reason[:300]}") from None
+    except (NoSuchModuleError, ArgumentError) as exc:
+        raise DatabaseError(f"database {where}: {' '.join(str(exc).split())[:300]}") from None
+    except ModuleNotFoundError as exc:
+        raise DatabaseError(
+            f"database {where}: its driver is not installed (no module {exc.name!r})"
+        ) from None
+    except OSError as exc:
+        raise DatabaseError(f"database {where}: {exc.strerror or exc} ({exc.filename or ''})") from None
+
+
+def quick_check(engine: Engine, where: str) -> None:
+    """Refuse an SQLite file with a corrupt page (``PRAGMA quick_check``) before using it."""
+    if engine.dialect.name != "sqlite":
+        return
+    database = engine.url.database
+    if not database or database == ":memory:" or not Path(database).exists():
+        return
+    with engine.connect() as connection:
+        rows = [str(row[0]) for row in connection.execute(text("PRAGMA quick_check"))]
+    if rows != ["ok"]:
+        raise DatabaseError(
+            f"database {where} is corrupt ({' '.join(rows[0].split())[:200]}); "
+            "restore it from a backup or move it away"
+        )
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:

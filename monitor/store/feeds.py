@@ -13,7 +13,7 @@ from ..config import FeedConfig
 from . import schema
 from .types import utcnow
 
-__all__ = ["FeedState", "claim_due_feeds", "feed_states", "release_feed", "sync_feeds"]
+__all__ = ["FeedState", "claim_due_feeds", "feed_states", "release_feed", "renew_feed_leases", "sync_feeds"]
 
 
 @dataclass(frozen=True)
@@ -119,3 +119,18 @@ def release_feed(session: Session, feed_id: int, owner: str, **values: object) -
         .values(lease_owner=None, lease_until=None, **values)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def renew_feed_leases(
+    session: Session, owner: str, feed_ids: Sequence[int], lease: float, now: datetime | None = None
+) -> int:
+    """Extend the leases ``owner`` still holds on these feeds; how many it held."""
+    if not feed_ids:
+        return 0
+    now = now or utcnow()
+    result = session.execute(
+        update(schema.Feed)
+        .where(schema.Feed.id.in_(list(feed_ids)), schema.Feed.lease_owner == owner)
+        .values(lease_until=now + timedelta(seconds=lease))
+    )
+    return int(getattr(result, "rowcount", 0))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import schema
@@ -28,9 +31,24 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def alert_id(channel: str, change_ids: Sequence[int]) -> str:
-    """Stable for the same changes on the same channel, so a re-send carries the same id."""
-    digest = hashlib.sha256(f"{channel}:{','.join(map(str, sorted(change_ids)))}".encode()).hexdigest()
+_id_lock = threading.Lock()
+_last_ns = 0
+
+
+def alert_id(channel: str, row_ids: Sequence[str] = ()) -> str:
+    """An alert's id, unique for ever: a fresh random one for a new outbox row
+    (stored with it, so every re-send carries it), or, for a digest of several
+    rows, one derived from theirs - unique because they are, and the same each
+    time the same rows are sent together."""
+    if not row_ids:
+        # Time first, then randomness: ids sort in creation order, for rows
+        # created in the same instant as for the rest.
+        global _last_ns
+        with _id_lock:
+            _last_ns = max(time.time_ns(), _last_ns + 1)
+            stamp = _last_ns
+        return f"alert_{stamp:016x}{secrets.token_hex(5)}"
+    digest = hashlib.sha256(f"{channel}:{','.join(sorted(row_ids))}".encode()).hexdigest()
     return f"alert_{digest[:26]}"
 
 
@@ -44,7 +62,7 @@ def queue_alerts(session: Session, change_ids: Sequence[int], channels: Sequence
         if channel in disabled:
             log.warning("channel %s is disabled; changes %s not queued for it", channel, ids)
             continue
-        session.add(schema.Alert(id=alert_id(channel, ids), channel=channel, change_ids=ids))
+        session.add(schema.Alert(id=alert_id(channel), channel=channel, change_ids=ids))
 
 
 @dataclass(frozen=True)
@@ -95,11 +113,34 @@ def claim_due_alerts(
     )
     if channels is not None:
         query = query.where(schema.Alert.channel.in_(list(channels)))
-    rows = list(session.scalars(query))
+    rows = _in_order(session, list(session.scalars(query)), now)
     for row in rows:
         row.lease_owner, row.lease_until = owner, now + timedelta(seconds=lease)
     session.flush()
     return [_row(row) for row in rows]
+
+
+def _in_order(session: Session, rows: list[schema.Alert], now: datetime) -> list[schema.Alert]:
+    """Per channel, only the rows older than its oldest pending row that may not
+    go yet (waiting for a retry, or leased to another worker): a channel gets
+    its alerts in creation order, also after an outage."""
+    kept: list[schema.Alert] = []
+    for channel in dict.fromkeys(row.channel for row in rows):
+        blocker = session.execute(
+            select(schema.Alert.created_at, schema.Alert.id)
+            .where(schema.Alert.channel == channel, schema.Alert.status == "pending")
+            .where(
+                or_(
+                    schema.Alert.next_attempt_at > now,
+                    and_(schema.Alert.lease_until.is_not(None), schema.Alert.lease_until >= now),
+                )
+            )
+            .order_by(schema.Alert.created_at, schema.Alert.id)
+            .limit(1)
+        ).first()
+        mine = [row for row in rows if row.channel == channel]
+        kept += [row for row in mine if blocker is None or (row.created_at, row.id) < tuple(blocker)]
+    return sorted(kept, key=lambda row: (row.created_at, row.id))
 
 
 def mark_alerts(session: Session, ids: Sequence[str], **values: object) -> None:

@@ -12,12 +12,16 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ..model import Article, Claim
+from ..model import Article, Change, Claim
+from . import facts as fact_rows
 from . import replay as replay_rows
+from . import stories as story_rows
 from . import views
+from .facts import BaselineFact, FactOverview
+from .stories import StoryBaseline
 from .views import ChangeView, FactHistory, FactView, Health, StoredCounts
 
-__all__ = ["ReplayReads", "ViewReads"]
+__all__ = ["ReplayReads", "StoryReads", "ViewReads"]
 
 
 class _Reads:
@@ -75,3 +79,25 @@ class ReplayReads(_Reads):
         """Of ``claims`` about a stored article, those not stored for it already."""
         with self.read() as session:
             return replay_rows.new_claims(session, article_id, claims)
+
+
+class StoryReads(_Reads):
+    """What is known of the stories: their baselines, every key's values, the timeline of changes."""
+
+    def story_baselines(self) -> list[StoryBaseline]:
+        """How each story's baseline was made, by story name."""
+        with self.read() as session:
+            return story_rows.story_baselines(session)
+
+    def story_baseline_facts(self, topics: Sequence[str]) -> list[BaselineFact]:
+        with self.read() as session:
+            return story_rows.story_baseline_facts(session, topics)
+
+    def facts_overview(self) -> list[FactOverview]:
+        with self.read() as session:
+            return fact_rows.facts_overview(session)
+
+    def list_changes(self, *, limit: int = 100) -> list[Change]:
+        """The newest ``limit`` changes, newest first."""
+        with self.read() as session:
+            return fact_rows.list_changes(session, limit=limit)
