@@ -45,7 +45,9 @@ def run_checks(
     """Every problem found, errors first; an empty list means ready to run."""
     env = os.environ if environ is None else environ
     problems = [*_plugins(host), *_channels(config, host, env), *_feeds(config), *_baseline(config)]
-    if database:
+    # The database is opened only for a config with no error: a bad channel is refused
+    # before anything is created or migrated.
+    if database and not any(p.level == "error" for p in problems):
         problems += _database(config)
     return sorted(problems, key=lambda p: p.level != "error")
 
