@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
@@ -64,3 +69,31 @@ def test_alert_listing_has_a_header_and_columns_survive_a_long_value() -> None:
     status_at = lines[0].index("STATUS")
     assert all(line[status_at:].split()[0] in ("STATUS", "ok", "failed") for line in lines)
     assert len(lines[1].split()[0]) == MAX_COLUMN and lines[1].split()[0].endswith("…")
+
+
+@pytest.mark.slow
+def test_on_a_terminal_poll_shows_a_progress_bar_and_a_pipe_gets_lines_only(
+    tmp_path: Path, feed_server: LocalServer
+) -> None:
+    feeds = {f"f{i}": feed_server.serve(f"/f{i}.xml", rss([item(i)])) for i in range(3)}
+    config = write_config(tmp_path, feeds)
+    command = [sys.executable, "-m", "monitor.cli", "--config", str(config), "poll"]
+    main, child = pty.openpty()  # a real terminal for the child's stdout and stderr
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=child, stderr=child, cwd=tmp_path)
+    os.close(child)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(main)
+    assert proc.wait(timeout=120) == 0
+    text = out.decode("utf-8", "replace")
+    assert "polling" in text and "3/3" in text  # the bar, finished
+    assert text.count("feed=f") == 3 and "3 feeds polled" in text
+    piped = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert piped.returncode == 0 and "polling" not in piped.stderr + piped.stdout

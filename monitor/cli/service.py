@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import threading
+from typing import Any
 
 import click
 
@@ -31,12 +33,24 @@ def poll(app: Monitor, feeds: tuple[str, ...], as_json: bool) -> None:
     Exit status: 0 when every feed was polled, 1 when some failed.
     """
     lock = threading.Lock()
+    names = set(feeds)
+    total = sum(1 for f in app.config.feeds if f.enabled and (not names or f.name in names))
+    # On a terminal a progress bar stands under the lines (on stderr, so a pipe gets lines only).
+    bar = _progress(total) if not as_json and sys.stderr.isatty() and total else None
 
     def finished(outcome: PollOutcome) -> None:
         with lock:
+            if bar is not None:
+                click.echo("\r\033[K", nl=False, err=True)
             click.echo(json.dumps(dataclasses.asdict(outcome)) if as_json else outcome.log_line())
+            if bar is not None:
+                bar.update(1)
 
-    outcomes = app.poll(feeds, on_outcome=finished)
+    try:
+        outcomes = app.poll(feeds, on_outcome=finished)
+    finally:
+        if bar is not None:
+            bar.render_finish()
     failed = [o.feed for o in outcomes if o.error]
     new, changes = sum(o.new for o in outcomes), sum(o.changes for o in outcomes)
     summary = {"feeds": len(outcomes), "new": new, "changes": changes, "failed": failed}
@@ -50,6 +64,12 @@ def poll(app: Monitor, feeds: tuple[str, ...], as_json: bool) -> None:
         click.echo(line + (f": {', '.join(failed)}" if failed else ""))
     if failed:
         raise SystemExit(1)
+
+
+def _progress(total: int) -> Any:
+    bar = click.progressbar(length=total, label="polling", file=sys.stderr, show_pos=True, show_eta=False)
+    bar.render_progress()
+    return bar
 
 
 @cli.command()
