@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
@@ -20,6 +20,7 @@ __all__ = [
     "FactOverview",
     "add_changes",
     "baseline_facts",
+    "baseline_rows",
     "facts_overview",
     "list_changes",
     "load_known",
@@ -57,11 +58,10 @@ def baseline_facts(session: Session) -> list[BaselineFact]:
     ]
 
 
-def save_baseline(session: Session, facts: Sequence[BaselineFact], *, replace: bool = False) -> None:
-    if replace:
-        session.execute(delete(schema.BaselineFact))
-    session.add_all(
-        schema.BaselineFact(
+def baseline_rows(facts: Iterable[BaselineFact]) -> Iterator[schema.BaselineFact]:
+    """The rows of ``facts`` (shared by the baseline and the stories' baselines)."""
+    for f in facts:
+        yield schema.BaselineFact(
             key=f.key,
             kind=f.kind,
             value=f.value,
@@ -70,8 +70,12 @@ def save_baseline(session: Session, facts: Sequence[BaselineFact], *, replace: b
             confidence=f.confidence,
             source=f.source,
         )
-        for f in facts
-    )
+
+
+def save_baseline(session: Session, facts: Sequence[BaselineFact], *, replace: bool = False) -> None:
+    if replace:
+        session.execute(delete(schema.BaselineFact))
+    session.add_all(baseline_rows(facts))
 
 
 def load_known(session: Session, keys: Iterable[str] | None = None) -> Known:

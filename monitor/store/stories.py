@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..model import Change
 from . import schema
-from .facts import BaselineFact, baseline_facts
+from .facts import BaselineFact, baseline_facts, baseline_rows
 
 __all__ = [
     "StoryBaseline",
@@ -87,19 +87,7 @@ def save_story_baseline(
         )
     )
     taken = {f.key for f in baseline_facts(session)}
-    session.add_all(
-        schema.BaselineFact(
-            key=f.key,
-            kind=f.kind,
-            value=f.value,
-            evidence=f.evidence,
-            extractor=f.extractor,
-            confidence=f.confidence,
-            source=f.source,
-        )
-        for f in facts
-        if f.key not in taken
-    )
+    session.add_all(baseline_rows(f for f in facts if f.key not in taken))
     return True
 
 
