@@ -38,3 +38,22 @@ def missing(message: str, under_ci: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(f"{message}; {under_ci}")
     pytest.skip(message)
+
+
+# A plugin file for tests that need claims of their own: "the level of f3 is 7" -> t.f3.level = 7.
+LEVEL_PLUGIN = """
+import re
+from monitor import Claim, Extractor, FactSpec, hookimpl
+
+class Level(Extractor):
+    name = "level"
+    facts = [FactSpec("t", "level", "state", "int", label="Test level")]
+
+    def extract_claims(self, article):
+        m = re.search(r"level of (f\\d+) is (\\d+)", article.text)
+        return [Claim("t", m.group(1), "level", int(m.group(2)), m.group(0))] if m else []
+
+@hookimpl
+def register_extractors(register):
+    register(Level())
+"""

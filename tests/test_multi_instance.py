@@ -26,24 +26,7 @@ from monitor.service.runtime import Runtime
 from monitor.store import schema
 from monitor.store.sqlite_guard import filesystem_type, hold_instance_lock
 from monitor.testing import LocalServer, Request, Response
-from tests.helpers import item, rss, write_config
-
-EXTRACTOR = """
-import re
-from monitor import Claim, Extractor, FactSpec, hookimpl
-
-class Level(Extractor):
-    name = "level"
-    facts = [FactSpec("t", "level", "state", "int", label="Test level")]
-
-    def extract_claims(self, article):
-        m = re.search(r"level of (f\\d+) is (\\d+)", article.text)
-        return [Claim("t", m.group(1), "level", int(m.group(2)), m.group(0))] if m else []
-
-@hookimpl
-def register_extractors(register):
-    register(Level())
-"""
+from tests.helpers import LEVEL_PLUGIN, item, rss, write_config
 
 FEEDS = 200
 INTERVAL = 4.0
@@ -151,7 +134,7 @@ def test_three_instances_share_the_work_and_survive_a_kill(
         folder = tmp_path / f"instance-{n}"
         plugins = folder / "plugins.d"
         plugins.mkdir(parents=True)
-        (plugins / "level.py").write_text(textwrap.dedent(EXTRACTOR))
+        (plugins / "level.py").write_text(textwrap.dedent(LEVEL_PLUGIN))
         extra = f"""
 [service]
 tick = 0.3

@@ -18,24 +18,7 @@ from monitor.service.runtime import Runtime
 from monitor.store.feeds import claim_due_feeds
 from monitor.store.types import utcnow
 from monitor.testing import LocalServer, Request, Response
-from tests.helpers import item, rss, write_config
-
-EXTRACTOR = """
-import re
-from monitor import Claim, Extractor, FactSpec, hookimpl
-
-class Level(Extractor):
-    name = "level"
-    facts = [FactSpec("t", "level", "state", "int", label="Test level")]
-
-    def extract_claims(self, article):
-        m = re.search(r"level of (f\\d+) is (\\d+)", article.text)
-        return [Claim("t", m.group(1), "level", int(m.group(2)), m.group(0))] if m else []
-
-@hookimpl
-def register_extractors(register):
-    register(Level())
-"""
+from tests.helpers import LEVEL_PLUGIN, item, rss, write_config
 
 ALERTS = 8
 
@@ -58,7 +41,7 @@ def test_alerts_queued_during_an_outage_arrive_in_creation_order(
         for i in range(ALERTS)
     }
     (tmp_path / "plugins.d").mkdir()
-    (tmp_path / "plugins.d" / "level.py").write_text(textwrap.dedent(EXTRACTOR))
+    (tmp_path / "plugins.d" / "level.py").write_text(textwrap.dedent(LEVEL_PLUGIN))
     extra = f"""
 [plugins]
 dirs = ["plugins.d"]
